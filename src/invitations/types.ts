@@ -1,0 +1,67 @@
+/** The outcome codes of one invitation, as the schema's `InvitationErrorCode` enum. */
+export type InvitationErrorCode =
+  | 'INVALID_INPUT'
+  | 'ALREADY_INVITED'
+  | 'USER_EXISTS'
+  | 'NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
+  | 'OUTCOME_UNKNOWN';
+
+export type TemplateSlug = 'invitation' | 'waitlist_invitation';
+
+/** One validated invitation, in the shape `@clerk/backend` sends (camelCase, snake-cased on the wire). */
+export interface InvitationParams {
+  emailAddress: string;
+  expiresInDays?: number;
+  ignoreExisting?: boolean;
+  notify?: boolean;
+  publicMetadata?: Record<string, unknown>;
+  redirectUrl?: string;
+  templateSlug?: TemplateSlug;
+}
+
+/** An invitation as Clerk returned it, with timestamps in Unix milliseconds. */
+export interface InvitationRecord {
+  id: string;
+  emailAddress: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  publicMetadata: Record<string, unknown>;
+  url: string | null;
+  revoked: boolean;
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface InvitationCreated {
+  kind: 'created';
+  invitation: InvitationRecord;
+}
+
+export interface InvitationFailed {
+  kind: 'failed';
+  emailAddress: string;
+  code: InvitationErrorCode;
+  message: string;
+  retryable: boolean;
+  retryAfterSeconds: number | null;
+  clerkTraceId: string | null;
+}
+
+export type InvitationOutcome = InvitationCreated | InvitationFailed;
+
+export const failed = (
+  emailAddress: string,
+  code: InvitationErrorCode,
+  message: string,
+  extra: Partial<Pick<InvitationFailed, 'retryable' | 'retryAfterSeconds' | 'clerkTraceId'>> = {},
+): InvitationFailed => ({
+  kind: 'failed',
+  emailAddress,
+  code,
+  message,
+  retryable: extra.retryable ?? false,
+  retryAfterSeconds: extra.retryAfterSeconds ?? null,
+  clerkTraceId: extra.clerkTraceId ?? null,
+});
