@@ -1,0 +1,58 @@
+import { codeForClerkError, type ClerkErrorInfo } from '../clerk/classify.ts';
+import { emailKey } from '../invitations/validate-item.ts';
+import { failed, type InvitationFailed, type InvitationParams } from '../invitations/types.ts';
+
+/**
+ * Errors that concern the call or the instance, not any one item: sending the items one by one would
+ * fail every one of them the same way, so they are never isolated.
+ */
+const CALL_LEVEL_CODES = new Set([
+  'clerk_key_invalid',
+  'authorization_header_format_invalid',
+  'authorization_invalid',
+  'invitations_not_supported',
+  'api_version_invalid',
+  'bulk_size_exceeded',
+  'request_body_invalid',
+  'resource_not_found',
+]);
+
+export const isCallLevel = (errors: readonly ClerkErrorInfo[]) =>
+  errors.length === 0 || errors.every((e) => CALL_LEVEL_CODES.has(e.code));
+
+export interface Attribution {
+  /** Items Clerk named by value, with their failure. */
+  named: Map<number, InvitationFailed>;
+  /** Clerk reported at least one problem it did not tie to an address. */
+  unattributed: ClerkErrorInfo[];
+}
+
+/**
+ * Clerk's bulk errors carry no item index; only some carry the addresses (`meta.email_addresses` for
+ * duplicates, `meta.identifiers` for blocked addresses). Map those back to positions in the batch.
+ */
+export function attribute(errors: readonly ClerkErrorInfo[], items: readonly InvitationParams[], traceId?: string): Attribution {
+  const positions = new Map<string, number>();
+  items.forEach((item, i) => positions.set(emailKey(item.emailAddress), i));
+  const named = new Map<number, InvitationFailed>();
+  const unattributed: ClerkErrorInfo[] = [];
+  for (const error of errors) {
+    const addresses = error.emailAddresses ?? error.identifiers ?? [];
+    const hits = addresses.map((a) => positions.get(emailKey(a))).filter((i): i is number => i !== undefined);
+    if (hits.length === 0) {
+      unattributed.push(error);
+      continue;
+    }
+    for (const i of hits) {
+      named.set(i, itemFailure(items[i]!.emailAddress, error, traceId));
+    }
+  }
+  return { named, unattributed };
+}
+
+/** The failure of one item whose error is known to be its own. */
+export function itemFailure(email: string, error: ClerkErrorInfo | undefined, traceId?: string): InvitationFailed {
+  const code = error ? codeForClerkError(error.code) : 'UPSTREAM_ERROR';
+  const detail = error ? error.longMessage || error.message : 'Clerk refused the invitation without saying why';
+  return failed(email, code, `${detail} (Clerk code ${error?.code ?? 'none'})`, { clerkTraceId: traceId });
+}

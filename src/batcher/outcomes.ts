@@ -1,0 +1,47 @@
+import type { BudgetDecision, Channel } from '../budget/types.ts';
+import type { UpstreamFailureInfo } from '../clerk/classify.ts';
+import { failed, type InvitationFailed } from '../invitations/types.ts';
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** The budget refused a call: fail fast and say when the same call would be admitted. */
+export function budgetRefused(email: string, channel: Channel, decision: Extract<BudgetDecision, { ok: false }>): InvitationFailed {
+  const retryAfterSeconds = seconds(decision.retryAfterMs);
+  if (decision.reason === 'unavailable') {
+    return failed(email, 'UPSTREAM_ERROR', 'The shared budget store is unreachable, so nothing was sent. Try again shortly.', {
+      retryable: true,
+      retryAfterSeconds,
+    });
+  }
+  const why = decision.reason === 'paused' ? 'Clerk asked us to slow down' : `Clerk's hourly ${channel} allowance is spent`;
+  return failed(email, 'RATE_LIMITED', `${why}; nothing was sent. Retry in ${retryAfterSeconds} s.`, {
+    retryable: true,
+    retryAfterSeconds,
+  });
+}
+
+export function clerkRateLimited(email: string, info: Extract<UpstreamFailureInfo, { kind: 'rate-limited' }>, retryAfterMs: number) {
+  const retryAfterSeconds = seconds(retryAfterMs);
+  return failed(email, 'RATE_LIMITED', `Clerk answered 429 (${info.message}); nothing was created. Retry in ${retryAfterSeconds} s.`, {
+    retryable: true,
+    retryAfterSeconds,
+    clerkTraceId: info.traceId,
+  });
+}
+
+export function notSent(email: string, message: string): InvitationFailed {
+  return failed(email, 'UPSTREAM_ERROR', `Clerk could not be reached (${message}); nothing was sent.`, {
+    retryable: true,
+    retryAfterSeconds: 1,
+  });
+}
+
+export function outcomeUnknown(email: string, info: { message: string; traceId?: string }): InvitationFailed {
+  return failed(
+    email,
+    'OUTCOME_UNKNOWN',
+    `Clerk may or may not have created this invitation (${info.message}). Check with the invitations query ` +
+      `(query: "${email}") before retrying, or retry with ignoreExisting: false so a duplicate is refused.`,
+    { retryable: false, clerkTraceId: info.traceId },
+  );
+}

@@ -1,0 +1,76 @@
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import type { InvitationErrorCode } from '../invitations/types.ts';
+
+/** One entry of Clerk's error envelope, as the SDK keeps it. */
+export interface ClerkErrorInfo {
+  code: string;
+  message: string;
+  longMessage?: string;
+  emailAddresses?: string[];
+  identifiers?: string[];
+  paramName?: string;
+}
+
+/**
+ * What a failed call means for the invitations in it:
+ * - `rejected`: Clerk refused the request (4xx); nothing was created.
+ * - `rate-limited`: Clerk answered 429; nothing was created.
+ * - `not-sent`: the request never left (connection refused); nothing was created.
+ * - `unknown`: it may have been created (5xx, timeout, reset, unreadable answer).
+ */
+export type UpstreamFailureInfo =
+  | { kind: 'rejected'; status: number; errors: ClerkErrorInfo[]; traceId?: string; message: string }
+  | { kind: 'rate-limited'; retryAfterSeconds: number | undefined; traceId?: string; message: string }
+  | { kind: 'not-sent'; message: string }
+  | { kind: 'unknown'; status?: number; traceId?: string; message: string };
+
+export class UpstreamFailure extends Error {
+  constructor(readonly info: UpstreamFailureInfo) {
+    super(info.message);
+    this.name = 'UpstreamFailure';
+  }
+}
+
+function toInfo(error: { code: string; message: string; longMessage?: string; meta?: Record<string, unknown> }): ClerkErrorInfo {
+  const meta = error.meta ?? {};
+  const list = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined);
+  return {
+    code: error.code,
+    message: error.message,
+    longMessage: error.longMessage,
+    emailAddresses: list(meta['emailAddresses']),
+    identifiers: list(meta['identifiers']),
+    paramName: typeof meta['paramName'] === 'string' ? meta['paramName'] : undefined,
+  };
+}
+
+export function classifyUpstreamError(error: unknown): UpstreamFailure {
+  if (error instanceof UpstreamFailure) return error;
+  if (!isClerkAPIResponseError(error)) {
+    return new UpstreamFailure({ kind: 'unknown', message: error instanceof Error ? error.message : String(error) });
+  }
+  const traceId = error.clerkTraceId || undefined;
+  const status = error.status;
+  const errors = (error.errors ?? []).map(toInfo);
+  const summary = errors.map((e) => e.longMessage || e.message).join('; ') || error.message || 'no detail';
+  // The SDK turns every network failure into status undefined with the cause dropped, so it could have
+  // died after the request was written: unknown, unless the transport said otherwise.
+  if (status === undefined) return new UpstreamFailure({ kind: 'unknown', message: `network failure: ${summary}` });
+  if (status === 429) {
+    return new UpstreamFailure({ kind: 'rate-limited', retryAfterSeconds: error.retryAfter, traceId, message: summary });
+  }
+  if (status >= 400 && status < 500 && errors.length > 0) {
+    return new UpstreamFailure({ kind: 'rejected', status, errors, traceId, message: summary });
+  }
+  // A 4xx without Clerk's envelope came from something in between (a proxy), not from Clerk's checks.
+  return new UpstreamFailure({ kind: 'unknown', status, traceId, message: `HTTP ${status}: ${summary}` });
+}
+
+/** The per-item outcome code for one of Clerk's error codes. */
+export function codeForClerkError(code: string): InvitationErrorCode {
+  if (code === 'duplicate_record') return 'ALREADY_INVITED';
+  if (code === 'form_identifier_exists') return 'USER_EXISTS';
+  if (code === 'not_allowed_access') return 'NOT_ALLOWED';
+  if (code.startsWith('form_')) return 'INVALID_INPUT';
+  return 'UPSTREAM_ERROR';
+}

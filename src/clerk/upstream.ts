@@ -1,0 +1,117 @@
+import { createClerkClient, type Invitation } from '@clerk/backend';
+import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
+import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
+
+export type InvitationStatusFilter = InvitationRecord['status'];
+
+export interface ListParams {
+  status?: InvitationStatusFilter;
+  query?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface ListPage {
+  data: InvitationRecord[];
+  totalCount: number;
+}
+
+/**
+ * What the gateway needs from Clerk. Every method either resolves or rejects with an
+ * `UpstreamFailure` that says whether anything may have been created.
+ */
+export interface Upstream {
+  createBulk(items: InvitationParams[]): Promise<InvitationRecord[]>;
+  createOne(item: InvitationParams): Promise<InvitationRecord>;
+  list(params: ListParams): Promise<ListPage>;
+  revoke(id: string): Promise<InvitationRecord>;
+}
+
+export interface ClerkUpstreamOptions {
+  secretKey: string;
+  apiUrl: string;
+  /** Every call is abandoned after this long; a create abandoned this way has an unknown outcome. */
+  timeoutMs: number;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The SDK hands back whatever it parsed; a proxy or a broken deploy can answer 200 with HTML, which
+ * arrives as a string. Anything that is not an invitation is treated as an unknown outcome.
+ */
+export function toRecord(value: unknown): InvitationRecord {
+  const inv = value as Partial<Invitation> & { raw?: Record<string, unknown> | null };
+  if (!isObject(inv) || typeof inv.id !== 'string' || typeof inv.emailAddress !== 'string') {
+    throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered with something that is not an invitation' });
+  }
+  const expiresAt = inv.raw?.['expires_at'];
+  return {
+    id: inv.id,
+    emailAddress: inv.emailAddress,
+    status: inv.status ?? 'pending',
+    publicMetadata: (inv.publicMetadata ?? {}) as Record<string, unknown>,
+    url: inv.url ?? null,
+    revoked: inv.revoked ?? inv.status === 'revoked',
+    expiresAt: typeof expiresAt === 'number' ? expiresAt : null,
+    createdAt: inv.createdAt ?? 0,
+    updatedAt: inv.updatedAt ?? inv.createdAt ?? 0,
+  };
+}
+
+/** Talks to Clerk (or the emulator) through the official `@clerk/backend` client. */
+export class ClerkUpstream implements Upstream {
+  private readonly clerk;
+
+  constructor(private readonly options: ClerkUpstreamOptions) {
+    this.clerk = createClerkClient({ secretKey: options.secretKey, apiUrl: options.apiUrl });
+  }
+
+  async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
+    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items));
+    if (!Array.isArray(created) || created.length !== items.length) {
+      throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered the bulk call with an unexpected body' });
+    }
+    return created.map(toRecord);
+  }
+
+  async createOne(item: InvitationParams): Promise<InvitationRecord> {
+    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item)));
+  }
+
+  async list({ status, query, limit, offset }: ListParams): Promise<ListPage> {
+    const page = await this.call(() =>
+      this.clerk.invitations.getInvitationList({ status, query, limit, offset }),
+    );
+    if (!isObject(page) || !Array.isArray(page['data'])) {
+      throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered the list call with an unexpected body' });
+    }
+    return { data: (page['data'] as unknown[]).map(toRecord), totalCount: Number(page['totalCount'] ?? 0) };
+  }
+
+  async revoke(id: string): Promise<InvitationRecord> {
+    return toRecord(await this.call(() => this.clerk.invitations.revokeInvitation(id)));
+  }
+
+  /**
+   * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
+   * The race bounds what the gateway waits for; the connection-level deadline ends the socket too.
+   */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new UpstreamFailure({ kind: 'unknown', message: `Clerk did not answer within ${this.options.timeoutMs} ms` })),
+        this.options.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([run(), deadline]);
+    } catch (error) {
+      throw classifyUpstreamError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

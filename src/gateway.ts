@@ -1,0 +1,80 @@
+import { Redis } from 'ioredis';
+import { InvitationBatcher } from './batcher/batcher.ts';
+import { BatchDispatcher } from './batcher/dispatcher.ts';
+import { createBudget } from './budget/index.ts';
+import type { UpstreamBudget } from './budget/types.ts';
+import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
+import type { Config } from './config.ts';
+import type { GatewayServices } from './context.ts';
+import type { Logger } from './logger.ts';
+
+export interface GatewayDeps {
+  config: Config;
+  logger: Logger;
+  /** Where Clerk is: the real API or an emulator. */
+  clerk: { secretKey: string; apiUrl: string };
+  /** Replaces the Clerk client (benchmarks); tests use the emulator instead. */
+  upstream?: Upstream;
+}
+
+export interface Gateway {
+  services: GatewayServices;
+  redis: Redis | undefined;
+  close(): Promise<void>;
+}
+
+/** Builds the long-lived parts: one upstream client, one budget, one batcher per process. */
+export function createGatewayServices({ config, logger, clerk, upstream: given }: GatewayDeps): Gateway {
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false, lazyConnect: false })
+    : undefined;
+  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
+
+  const upstream = given ?? new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs });
+  const budget: UpstreamBudget = createBudget({
+    redis,
+    secretKey: clerk.secretKey,
+    bulkPerHour: config.upstreamBulkPerHour,
+    singlePerHour: config.upstreamSinglePerHour,
+  });
+  const dispatcher = new BatchDispatcher({
+    upstream,
+    budget,
+    policy: config.upstreamChannels,
+    bulkPerHour: config.upstreamBulkPerHour,
+    singlePerHour: config.upstreamSinglePerHour,
+    observer: {
+      budgetRefused: (channel, reason, retryAfterMs) =>
+        logger.warn({ channel, reason, retryAfterMs }, `upstream ${channel} channel refused: ${reason}`),
+      upstreamCall: (channel, items, result, ms, status) =>
+        logger.info({ channel, items, result, ms: Math.round(ms), status }, 'clerk call'),
+    },
+  });
+  const batcher = new InvitationBatcher({
+    send: (items) => dispatcher.send(items),
+    windowMs: config.batchWindowMs,
+    windowMaxMs: config.batchWindowMaxMs,
+    scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),
+    maxPending: config.maxPendingInvitations,
+  });
+  const services: GatewayServices = {
+    batcher,
+    upstream,
+    budget,
+    limits: {
+      maxInvitationsPerRequest: config.maxInvitationsPerRequest,
+      bulkPerHour: config.upstreamBulkPerHour,
+      singlePerHour: config.upstreamSinglePerHour,
+    },
+    validation: {},
+  };
+  return {
+    services,
+    redis,
+    async close() {
+      await batcher.drain();
+      await budget.close();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

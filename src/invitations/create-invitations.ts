@@ -1,0 +1,35 @@
+import type { GatewayContext } from '../context.ts';
+import { BadUserInputError } from '../errors.ts';
+import type { InvitationOutcome } from './types.ts';
+import { validateItems, type InvitationInput } from './validate-item.ts';
+
+export interface CreateInvitationsResult {
+  /** One entry per input item, in input order. */
+  results: InvitationOutcome[];
+}
+
+/**
+ * Checks the call, fails bad items on their own, and hands the good ones to the shared batcher, which
+ * may send them together with other callers' items.
+ */
+export async function createInvitations(
+  { services, caller, requestId }: GatewayContext,
+  inputs: readonly InvitationInput[],
+): Promise<CreateInvitationsResult> {
+  const max = services.limits.maxInvitationsPerRequest;
+  if (inputs.length === 0) {
+    throw new BadUserInputError('invitations: give at least one invitation.', { field: 'invitations' });
+  }
+  if (inputs.length > max) {
+    throw new BadUserInputError(`invitations: at most ${max} per call (got ${inputs.length}); split the list.`, {
+      field: 'invitations',
+    });
+  }
+  const checked = validateItems(inputs, services.validation);
+  const results = await Promise.all(
+    checked.map((item) =>
+      item.ok ? services.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure,
+    ),
+  );
+  return { results };
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { failed, type InvitationFailed, type InvitationParams, type TemplateSlug } from './types.ts';
+
+/** Public metadata is stored on the user at sign-up; Clerk caps metadata at 8 KB. */
+export const MAX_METADATA_BYTES = 8 * 1024;
+
+/** The GraphQL input after scalar coercion, before the gateway's own checks. */
+export interface InvitationInput {
+  emailAddress: string;
+  expiresInDays?: number | null;
+  ignoreExisting?: boolean | null;
+  notify?: boolean | null;
+  publicMetadata?: Record<string, unknown> | null;
+  redirectUrl?: string | null;
+  templateSlug?: TemplateSlug | null;
+}
+
+export interface ValidationOptions {
+  /** Origins that absolute redirect URLs must match; undefined allows any http(s) origin. */
+  allowedRedirectOrigins?: readonly string[];
+}
+
+export type ValidatedItem = { ok: true; params: InvitationParams } | { ok: false; failure: InvitationFailed };
+
+const email = z.email();
+
+/** Lower-cased address: Clerk treats addresses case-insensitively, so two spellings are one person. */
+export const emailKey = (address: string) => address.trim().toLowerCase();
+
+function checkRedirect(value: string, options: ValidationOptions): string | undefined {
+  if (value.startsWith('/') && !value.startsWith('//')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL or a path starting with "/"';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must use http or https, not ${url.protocol}`;
+  const allowed = options.allowedRedirectOrigins;
+  if (allowed && !allowed.includes(url.origin)) return `origin ${url.origin} is not in ALLOWED_REDIRECT_ORIGINS`;
+  return undefined;
+}
+
+/** Returns the first problem with one item as `field: reason`, or undefined when it can be sent. */
+function findProblem(input: InvitationInput, options: ValidationOptions): string | undefined {
+  if (!email.safeParse(input.emailAddress.trim()).success) return 'emailAddress: is not a valid email address';
+  const days = input.expiresInDays;
+  if (days != null && (days < 1 || days > 365)) return `expiresInDays: must be between 1 and 365 (got ${days})`;
+  const metadata = input.publicMetadata;
+  if (metadata != null) {
+    const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+    if (bytes > MAX_METADATA_BYTES) return `publicMetadata: is ${bytes} bytes serialized, over the ${MAX_METADATA_BYTES}-byte limit`;
+  }
+  if (input.redirectUrl != null) {
+    const reason = checkRedirect(input.redirectUrl, options);
+    if (reason) return `redirectUrl: ${reason}`;
+  }
+  return undefined;
+}
+
+function toParams(input: InvitationInput): InvitationParams {
+  const params: InvitationParams = { emailAddress: input.emailAddress.trim() };
+  // Unset fields stay off the wire so Clerk applies its own defaults.
+  if (input.expiresInDays != null) params.expiresInDays = input.expiresInDays;
+  if (input.ignoreExisting != null) params.ignoreExisting = input.ignoreExisting;
+  if (input.notify != null) params.notify = input.notify;
+  if (input.publicMetadata != null) params.publicMetadata = input.publicMetadata;
+  if (input.redirectUrl != null) params.redirectUrl = input.redirectUrl;
+  if (input.templateSlug != null) params.templateSlug = input.templateSlug;
+  return params;
+}
+
+/**
+ * Checks every item of one call on its own, so a bad item fails alone and is never sent upstream.
+ * The same address twice in one call fails the later item: one body must not carry it twice.
+ */
+export function validateItems(inputs: readonly InvitationInput[], options: ValidationOptions = {}): ValidatedItem[] {
+  const firstIndex = new Map<string, number>();
+  return inputs.map((input, index) => {
+    const at = `invitations[${index}]`;
+    const problem = findProblem(input, options);
+    if (problem) return { ok: false, failure: failed(input.emailAddress, 'INVALID_INPUT', `${at}.${problem}`) };
+    const key = emailKey(input.emailAddress);
+    const first = firstIndex.get(key);
+    if (first !== undefined) {
+      const message = `${at}.emailAddress: duplicate in the request (same address as invitations[${first}])`;
+      return { ok: false, failure: failed(input.emailAddress, 'INVALID_INPUT', message) };
+    }
+    firstIndex.set(key, index);
+    return { ok: true, params: toParams(input) };
+  });
+}

@@ -1,0 +1,54 @@
+import { builder } from '../builder.ts';
+import { createInvitations, type CreateInvitationsResult } from '../invitations/create-invitations.ts';
+import { InvitationResult, InvitationTemplateSlug } from './invitation.ts';
+
+const InvitationInput = builder.inputType('InvitationInput', {
+  description: 'One person to invite; the fields mirror the params of Clerk\'s createInvitationBulk.',
+  fields: (t) => ({
+    emailAddress: t.string({ required: true, description: 'The address to invite.' }),
+    expiresInDays: t.int({ description: 'Days until the link expires, 1 to 365. Clerk default: 30.' }),
+    ignoreExisting: t.boolean({
+      description: 'Invite even if the address already has a pending invitation. Default: false. Existing users are never invited.',
+    }),
+    notify: t.boolean({ description: 'Send the invitation email. Default: true.' }),
+    publicMetadata: t.field({
+      type: 'JSONObject',
+      description: "Copied to the user's public metadata on sign-up; at most 8 KB serialized.",
+    }),
+    redirectUrl: t.string({
+      description: 'Where the link lands: an absolute http(s) URL on an allowed origin, or a path. Default: Clerk\'s sign-up page.',
+    }),
+    templateSlug: t.field({ type: InvitationTemplateSlug, description: 'The email template. Default: INVITATION.' }),
+  }),
+});
+
+const CreateInvitationsPayload = builder.objectRef<CreateInvitationsResult>('CreateInvitationsPayload').implement({
+  description: 'The outcome of every item of one createInvitations call.',
+  fields: (t) => ({
+    results: t.field({
+      type: [InvitationResult],
+      description: 'One result per input item, in input order.',
+      resolve: (p) => p.results,
+    }),
+    createdCount: t.int({ description: 'How many items were created.', resolve: (p) => p.results.filter((r) => r.kind === 'created').length }),
+    failedCount: t.int({ description: 'How many items were not created (OUTCOME_UNKNOWN included).', resolve: (p) => p.results.filter((r) => r.kind === 'failed').length }),
+  }),
+});
+
+builder.mutationField('createInvitations', (t) =>
+  t.field({
+    type: CreateInvitationsPayload,
+    description:
+      'Invites people to the Clerk application. Items from concurrent calls are sent together in Clerk bulk calls; ' +
+      'each item gets its own result. A bad item fails alone and is never sent.',
+    directives: { rateLimit: { max: 100, window: '1h', arrayLengthField: 'invitations' } },
+    args: {
+      invitations: t.arg({
+        type: [InvitationInput],
+        required: true,
+        description: 'The people to invite: 1 to MAX_INVITATIONS_PER_REQUEST (default 100) items.',
+      }),
+    },
+    resolve: (_root, { invitations }, ctx) => createInvitations(ctx, invitations),
+  }),
+);
