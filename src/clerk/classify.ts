@@ -1,5 +1,6 @@
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import type { InvitationErrorCode } from '../invitations/types.ts';
+import { neverSent, type CallTrace } from './transport.ts';
 
 /** One entry of Clerk's error envelope, as the SDK keeps it. */
 export interface ClerkErrorInfo {
@@ -44,8 +45,11 @@ function toInfo(error: { code: string; message: string; longMessage?: string; me
   };
 }
 
-export function classifyUpstreamError(error: unknown): UpstreamFailure {
+export function classifyUpstreamError(error: unknown, trace?: CallTrace): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
+  if (trace?.timedOut) {
+    return new UpstreamFailure({ kind: 'unknown', message: `Clerk did not answer within ${trace.timeoutMs} ms` });
+  }
   if (!isClerkAPIResponseError(error)) {
     return new UpstreamFailure({ kind: 'unknown', message: error instanceof Error ? error.message : String(error) });
   }
@@ -53,9 +57,14 @@ export function classifyUpstreamError(error: unknown): UpstreamFailure {
   const status = error.status;
   const errors = (error.errors ?? []).map(toInfo);
   const summary = errors.map((e) => e.longMessage || e.message).join('; ') || error.message || 'no detail';
-  // The SDK turns every network failure into status undefined with the cause dropped, so it could have
-  // died after the request was written: unknown, unless the transport said otherwise.
-  if (status === undefined) return new UpstreamFailure({ kind: 'unknown', message: `network failure: ${summary}` });
+  // The SDK turns every network failure into status undefined and drops the cause; the transport's
+  // trace tells a refused connection (nothing sent) from one that died after the request was written.
+  if (status === undefined) {
+    const cause = trace?.transportError;
+    const detail = cause ? `${cause.code ?? cause.name}: ${cause.message}` : summary;
+    if (trace && neverSent(trace)) return new UpstreamFailure({ kind: 'not-sent', message: detail });
+    return new UpstreamFailure({ kind: 'unknown', message: `network failure (${detail})` });
+  }
   if (status === 429) {
     return new UpstreamFailure({ kind: 'rate-limited', retryAfterSeconds: error.retryAfter, traceId, message: summary });
   }

@@ -1,6 +1,7 @@
 import { createClerkClient, type Invitation } from '@clerk/backend';
 import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
+import { CallDeadlineError, traceCall } from './transport.ts';
 
 export type InvitationStatusFilter = InvitationRecord['status'];
 
@@ -96,20 +97,22 @@ export class ClerkUpstream implements Upstream {
 
   /**
    * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
-   * The race bounds what the gateway waits for; the connection-level deadline ends the socket too.
+   * The transport aborts the socket at the deadline; the race is a backstop should that ever miss.
    */
   private async call<T>(run: () => Promise<T>): Promise<T> {
+    const { timeoutMs } = this.options;
+    const { trace, result } = traceCall(timeoutMs, run);
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new UpstreamFailure({ kind: 'unknown', message: `Clerk did not answer within ${this.options.timeoutMs} ms` })),
-        this.options.timeoutMs,
-      );
+    const backstop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        trace.timedOut = true;
+        reject(new CallDeadlineError(timeoutMs));
+      }, timeoutMs + 1_000);
     });
     try {
-      return await Promise.race([run(), deadline]);
+      return await Promise.race([result, backstop]);
     } catch (error) {
-      throw classifyUpstreamError(error);
+      throw classifyUpstreamError(error, trace);
     } finally {
       clearTimeout(timer);
     }

@@ -1,0 +1,118 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+
+/** What the socket saw of one Clerk call; the SDK drops the cause of a network failure, this keeps it. */
+export interface CallTrace {
+  /** The request is aborted at the socket after this long, so a hung Clerk frees its connection. */
+  timeoutMs: number;
+  /** Some of the request reached the socket, so Clerk may have acted on it. */
+  written: boolean;
+  timedOut: boolean;
+  transportError?: Error & { code?: string };
+}
+
+const traces = new AsyncLocalStorage<CallTrace>();
+
+/** Errors raised before a connection exists: the request cannot have reached Clerk. */
+const CONNECT_PHASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export const neverSent = (trace: CallTrace) =>
+  !trace.written && !trace.timedOut && CONNECT_PHASE.has(trace.transportError?.code ?? '');
+
+export class CallDeadlineError extends Error {
+  readonly code = 'CLERK_CALL_DEADLINE';
+  constructor(ms: number) {
+    super(`Clerk did not answer within ${ms} ms`);
+  }
+}
+
+type Handler = Dispatcher.DispatchHandlers;
+
+/**
+ * Wraps the process-wide dispatcher that Node's fetch (and so `@clerk/backend`) uses. Only requests
+ * made inside `traceCall` are touched: they get a hard deadline at the socket and a record of how far
+ * they got. Everything else passes through unchanged.
+ */
+class TracingDispatcher extends Dispatcher {
+  constructor(private readonly inner: Dispatcher) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Handler): boolean {
+    const trace = traces.getStore();
+    if (!trace) return this.inner.dispatch(options, handler);
+    let abort: ((err?: Error) => void) | undefined;
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      trace.timedOut = true;
+      abort?.(new CallDeadlineError(trace.timeoutMs));
+    }, trace.timeoutMs);
+    const done = () => clearTimeout(timer);
+    const wrapped: Handler = {
+      ...bindAll(handler),
+      onConnect: (a) => {
+        abort = a;
+        if (expired) a(new CallDeadlineError(trace.timeoutMs));
+        return handler.onConnect?.(a);
+      },
+      onBodySent: (chunk) => {
+        trace.written = true;
+        return handler.onBodySent?.(chunk);
+      },
+      onRequestSent: () => {
+        trace.written = true;
+        return handler.onRequestSent?.();
+      },
+      onHeaders: (...args) => {
+        trace.written = true;
+        return handler.onHeaders?.(...args) ?? true;
+      },
+      onError: (err) => {
+        done();
+        trace.transportError ??= err as CallTrace['transportError'];
+        return handler.onError?.(err);
+      },
+      onComplete: (trailers) => {
+        done();
+        return handler.onComplete?.(trailers);
+      },
+    };
+    return this.inner.dispatch(options, wrapped);
+  }
+
+  override close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  override destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function bindAll(handler: Handler): Handler {
+  const bound: Record<string, unknown> = {};
+  for (let proto: object | null = handler; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const value = (handler as Record<string, unknown>)[name];
+      if (name !== 'constructor' && typeof value === 'function' && !(name in bound)) bound[name] = value.bind(handler);
+    }
+  }
+  return bound as Handler;
+}
+
+let installed = false;
+
+/** Idempotent: one wrapper per process, whoever calls first. */
+export function installTracingDispatcher(): void {
+  if (installed) return;
+  installed = true;
+  setGlobalDispatcher(new TracingDispatcher(getGlobalDispatcher()));
+}
+
+/** Runs one Clerk call with a socket-level deadline; the trace says what happened on the wire. */
+export function traceCall<T>(timeoutMs: number, run: () => Promise<T>): { trace: CallTrace; result: Promise<T> } {
+  installTracingDispatcher();
+  const trace: CallTrace = { timeoutMs, written: false, timedOut: false };
+  return { trace, result: traces.run(trace, run) };
+}
