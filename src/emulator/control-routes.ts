@@ -1,0 +1,127 @@
+/**
+ * `/__emulator/…` routes (only with `control: true`), so a test in another process, such as one that
+ * drives a gateway subprocess, can do what in-process tests do through the {@link Emulator} object.
+ * They sit outside `/v1`, need no secret key and are not recorded in `calls`.
+ */
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Emulator } from './emulator.ts';
+import { sendJson } from './http-io.ts';
+
+const faultRule = z
+  .object({
+    route: z.enum(['single', 'bulk', 'list', 'revoke', 'delete', 'users', 'users-count', 'jwks', 'any']),
+    fault: z.enum([
+      'latency',
+      'hang',
+      'error500-before-commit',
+      'error500-after-commit',
+      'reset-before-commit',
+      'reset-after-commit',
+      'rate-limit',
+      'malformed-body',
+    ]),
+    probability: z.number().min(0).max(1).optional(),
+    times: z.number().int().positive().optional(),
+    secretKey: z.string().optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
+    variant: z.enum(['html-502', 'non-json-200', 'wrong-shape-200']).optional(),
+  })
+  .strict();
+
+const schemas = {
+  faults: z.array(faultRule),
+  seed: z.object({ seed: z.number().int() }).strict(),
+  users: z.object({ emails: z.array(z.string()), secretKey: z.string().optional() }).strict(),
+  invitations: z
+    .object({
+      invitations: z.array(
+        z
+          .object({
+            emailAddress: z.string(),
+            status: z.enum(['pending', 'accepted', 'revoked']).optional(),
+            publicMetadata: z.record(z.string(), z.unknown()).optional(),
+            createdAt: z.number().int().optional(),
+            expiresInDays: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ),
+      secretKey: z.string().optional(),
+    })
+    .strict(),
+  accept: z.object({ secretKey: z.string().optional() }).strict(),
+  clock: z.object({ advanceMs: z.number().int() }).strict(),
+  token: z
+    .object({
+      claims: z.record(z.string(), z.unknown()),
+      secretKey: z.string().optional(),
+      expiresInSeconds: z.number().int().positive().optional(),
+    })
+    .strict(),
+};
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw new TypeError(z.prettifyError(result.error));
+  return result.data;
+}
+
+/** Answers a control request; returns false when the path is not a control route. */
+export async function handleControlRequest(
+  emulator: Emulator,
+  method: string,
+  url: URL,
+  body: unknown,
+  res: ServerResponse,
+): Promise<boolean> {
+  const route = `${method} ${url.pathname.replace(/^\/__emulator/, '')}`;
+  const secretKey = url.searchParams.get('secret_key') ?? undefined;
+  const accept = /^POST \/invitations\/([^/]+)\/accept$/.exec(route);
+  try {
+    let answer: unknown;
+    if (route === 'GET /health') answer = { ok: true, url: emulator.url, secretKeys: emulator.secretKeys };
+    else if (route === 'GET /calls') {
+      const since = Number(url.searchParams.get('since') ?? 0);
+      answer = emulator.calls.filter((call) => call.seq > since);
+    } else if (route === 'POST /reset') {
+      emulator.reset();
+      answer = { ok: true };
+    } else if (route === 'POST /users') {
+      const { emails, secretKey: key } = parse(schemas.users, body);
+      answer = emulator.seedUsers(emails, key);
+    } else if (route === 'GET /users') answer = emulator.users(secretKey);
+    else if (route === 'POST /invitations') {
+      const { invitations, secretKey: key } = parse(schemas.invitations, body);
+      answer = emulator.seedInvitations(invitations, key);
+    } else if (route === 'GET /invitations') answer = emulator.invitations(secretKey);
+    else if (accept) answer = emulator.acceptInvitation(accept[1] as string, parse(schemas.accept, body).secretKey);
+    else if (route === 'GET /faults') answer = emulator.faults.list();
+    else if (route === 'POST /faults') {
+      // One rule, an array of rules, or { rules: [...] }.
+      const rules = Array.isArray(body) ? body : body && typeof body === 'object' && 'rules' in body ? body.rules : [body];
+      answer = emulator.faults.add(...parse(schemas.faults, rules));
+    } else if (route === 'DELETE /faults') {
+      emulator.faults.clear();
+      answer = { ok: true };
+    } else if (route === 'POST /faults/seed') {
+      emulator.faults.seed(parse(schemas.seed, body).seed);
+      answer = { ok: true };
+    } else if (route === 'POST /clock') {
+      emulator.advanceClock(parse(schemas.clock, body).advanceMs);
+      answer = { now: emulator.now() };
+    } else if (route === 'POST /session-tokens') {
+      const { claims, ...options } = parse(schemas.token, body);
+      answer = { token: await emulator.signSessionToken(claims, options) };
+    } else if (route === 'GET /signing-key') {
+      const { kid, publicKeyPem } = await emulator.signingKey(secretKey);
+      answer = { kid, publicKeyPem };
+    } else return false;
+    sendJson(res, 200, answer);
+  } catch (error) {
+    // Every failure here is a bad request from the test (invalid rule, unknown key or id, accepting a
+    // revoked invitation); the message says which.
+    sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
+  }
+  return true;
+}

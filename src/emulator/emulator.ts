@@ -1,0 +1,220 @@
+/** Starts the emulator's HTTP server and exposes its state to tests and to the control routes. */
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { clerkErrors } from './clerk-errors.ts';
+import { handleControlRequest } from './control-routes.ts';
+import { createFaultInjector } from './faults.ts';
+import { queryObject, readBody, sendClerkError, sendJson } from './http-io.ts';
+import { generateSecretKey } from './ids.ts';
+import { InstanceStore } from './instance-store.ts';
+import { resolveLimits } from './rate-limiter.ts';
+import { handleApiRequest } from './request-pipeline.ts';
+import { type SessionTokenOptions, SigningKeys } from './session-keys.ts';
+import { createSpecValidator } from './spec-validator.ts';
+import type {
+  CallRecord,
+  EmulatorOptions,
+  FaultController,
+  SeededUser,
+  SeedInvitation,
+  StoredInvitation,
+} from './types.ts';
+
+/** A running emulator. Methods taking `secretKey` default to the first instance. */
+export interface Emulator {
+  /** Base URL for the SDK's `apiUrl`, e.g. `http://127.0.0.1:4010` (the SDK appends `/v1`). */
+  readonly url: string;
+  readonly port: number;
+  /** One per emulated instance, in the order given. */
+  readonly secretKeys: readonly string[];
+  /** Every `/v1` request in arrival order (control routes are not recorded); emptied by `reset()`. */
+  readonly calls: readonly CallRecord[];
+  readonly faults: FaultController;
+  /** Stops listening and destroys open connections, including hung requests. */
+  close(): Promise<void>;
+  /** Forgets invitations, users, rate-limit windows, calls, faults and clock offset. */
+  reset(): void;
+  seedUsers(emails: readonly string[], secretKey?: string): SeededUser[];
+  users(secretKey?: string): SeededUser[];
+  /** Stores invitations directly, skipping validation, duplicate checks and rate limits. */
+  seedInvitations(invitations: readonly SeedInvitation[], secretKey?: string): StoredInvitation[];
+  /** Accepts a pending invitation and creates its user, as a completed sign-up would. */
+  acceptInvitation(id: string, secretKey?: string): StoredInvitation;
+  /** Every stored invitation, revoked ones included, oldest first. */
+  invitations(secretKey?: string): StoredInvitation[];
+  /** The emulator clock: `options.now` plus any `advanceClock` offset. */
+  now(): number;
+  /** Moves the emulator clock forward (or back) for rate-limit windows and expiry. */
+  advanceClock(ms: number): void;
+  /** Mints an RS256 session token that verifies against this instance's `GET /v1/jwks`. */
+  signSessionToken(claims: Record<string, unknown>, options?: SessionTokenOptions): Promise<string>;
+  /** The instance's signing key, e.g. `publicKeyPem` for the SDK's networkless `jwtKey`. */
+  signingKey(secretKey?: string): Promise<{ kid: string; publicKeyPem: string }>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Starts an emulator; resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const secretKeys = options.secretKeys?.length ? [...options.secretKeys] : [generateSecretKey()];
+  if (new Set(secretKeys).size !== secretKeys.length) throw new RangeError('secretKeys must be distinct');
+  const limits = resolveLimits(options.limits);
+  const baseNow = options.now ?? Date.now;
+  let clockOffset = 0;
+  const now = () => baseNow() + clockOffset;
+  const faultSeed = options.faultSeed ?? 1;
+  const faults = createFaultInjector(faultSeed);
+  const validator = await createSpecValidator();
+  const signingKeys = new SigningKeys();
+  const calls: CallRecord[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const instances = new Map<string, InstanceStore>();
+  let emulator: Emulator | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const instanceFor = (secretKey = secretKeys[0] as string) => {
+    const instance = instances.get(secretKey);
+    if (!instance) throw new RangeError(`unknown secret key ${secretKey}`);
+    return instance;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const body = await readBody(req);
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/__emulator/') && options.control && emulator) {
+      if (await handleControlRequest(emulator, method, url, body.json, res)) return;
+    }
+    const record: CallRecord = {
+      seq: calls.length > 0 ? (calls.at(-1) as CallRecord).seq + 1 : 1,
+      time: now(),
+      method,
+      path: url.pathname,
+      query: queryObject(url.searchParams),
+      body: body.unparsable ? body.text : body.json,
+      status: null,
+      instance: null,
+      route: null,
+      fault: null,
+      committed: false,
+      invitationIds: [],
+      errorCodes: [],
+    };
+    calls.push(record);
+    if (!url.pathname.startsWith('/v1/')) {
+      record.status = 404;
+      record.errorCodes = ['resource_not_found'];
+      return sendClerkError(res, clerkErrors.resourceNotFound());
+    }
+    if (method === 'GET' && url.pathname === '/v1/tickets/accept') return acceptTicket(url, res, record);
+    await handleApiRequest({ instances, validator, faults, signingKeys, now, sleep }, { req, res, url, body, record });
+  }
+
+  /**
+   * The ticket link in `url` accepts the invitation at once (Clerk would start a sign-up instead),
+   * then redirects to the invitation's `redirect_url` when it had one.
+   */
+  function acceptTicket(url: URL, res: ServerResponse, record: CallRecord): void {
+    const ticket = url.searchParams.get('ticket') ?? '';
+    const instance = [...instances.values()].find((i) => i.findByTicketUrl(ticket));
+    const invitation = instance?.findByTicketUrl(ticket);
+    if (!instance || !invitation || instance.statusOf(invitation, now()) !== 'pending') {
+      record.status = 404;
+      record.errorCodes = ['resource_not_found'];
+      return sendClerkError(res, clerkErrors.resourceNotFound());
+    }
+    instance.accept(invitation.id, now());
+    Object.assign(record, { instance: instance.secretKey, committed: true, invitationIds: [invitation.id] });
+    if (invitation.redirectUrl) {
+      record.status = 303;
+      res.writeHead(303, { Location: invitation.redirectUrl }).end();
+      return;
+    }
+    record.status = 200;
+    sendJson(res, 200, instance.toWire(invitation, now()));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      process.emitWarning(`Clerk emulator: ${String(error)}`);
+      if (!res.headersSent) sendClerkError(res, clerkErrors.internal());
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  for (const key of secretKeys) instances.set(key, new InstanceStore(key, limits, url));
+
+  let closing: Promise<void> | undefined;
+  emulator = {
+    url,
+    port,
+    secretKeys,
+    calls,
+    faults,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+    reset() {
+      for (const instance of instances.values()) instance.reset();
+      calls.length = 0;
+      faults.clear();
+      faults.seed(faultSeed);
+      clockOffset = 0;
+    },
+    seedUsers: (emails, secretKey) => emails.map((email) => copy(instanceFor(secretKey).seedUser(email, now()))),
+    users: (secretKey) => [...instanceFor(secretKey).users.values()].map(copy),
+    seedInvitations: (seeds, secretKey) => seeds.map((seed) => copy(instanceFor(secretKey).seedInvitation(seed, now()))),
+    acceptInvitation(id, secretKey) {
+      const invitation = instanceFor(secretKey).accept(id, now());
+      if (!invitation) throw new RangeError(`unknown invitation ${id}`);
+      return copy(invitation);
+    },
+    invitations(secretKey) {
+      const instance = instanceFor(secretKey);
+      return [...instance.invitations.values()].map((invitation) => ({
+        ...copy(invitation),
+        status: instance.statusOf(invitation, now()),
+      }));
+    },
+    now,
+    advanceClock(ms) {
+      clockOffset += ms;
+    },
+    signSessionToken: (claims, tokenOptions = {}) =>
+      signingKeys.sign(instanceFor(tokenOptions.secretKey).secretKey, claims, url, tokenOptions.expiresInSeconds),
+    async signingKey(secretKey) {
+      const { kid, publicKeyPem } = await signingKeys.get(instanceFor(secretKey).secretKey);
+      return { kid, publicKeyPem };
+    },
+  };
+  return emulator;
+}

@@ -1,0 +1,27 @@
+/**
+ * A local emulator of Clerk's Backend API invitation endpoints, faithful to Clerk's OpenAPI spec and
+ * driven by the real `@clerk/backend` client through `createClerkClient({ secretKey, apiUrl: emulator.url })`.
+ * See README.md in this folder for behaviour, documented choices, faults and control routes.
+ */
+export { type Emulator, startEmulator } from './emulator.ts';
+export { parseEmulatorEnv, type EmulatorEnvConfig } from './env-config.ts';
+export { generateSecretKey } from './ids.ts';
+export type { SessionTokenOptions } from './session-keys.ts';
+export { loadVendoredSpec, vendoredSpecPath } from './spec-validator.ts';
+export type {
+  ActiveFaultRule,
+  CallRecord,
+  EmulatorLimits,
+  EmulatorOptions,
+  FaultController,
+  FaultKind,
+  FaultRoute,
+  FaultRule,
+  InvitationStatus,
+  MalformedBodyVariant,
+  RouteKind,
+  SeededUser,
+  SeedInvitation,
+  StoredInvitation,
+  WireInvitation,
+} from './types.ts';

@@ -1,0 +1,138 @@
+/** The data of one emulated Clerk instance: invitations, seeded users and its rate-limit windows. */
+import { randomBase62, randomId } from './ids.ts';
+import { type resolveLimits, InstanceLimiter } from './rate-limiter.ts';
+import type { InvitationStatus, SeededUser, SeedInvitation, StoredInvitation, WireInvitation } from './types.ts';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_EXPIRES_IN_DAYS = 30;
+
+/** Clerk matches addresses case-insensitively and stores them lower-cased (its `Sanitize` step). */
+export const normalizeEmail = (email: string): string => email.toLowerCase();
+
+export interface NewInvitation {
+  emailAddress: string;
+  publicMetadata?: Record<string, unknown> | null;
+  redirectUrl?: string | null;
+  notify?: boolean | null;
+  ignoreExisting?: boolean | null;
+  expiresInDays?: number | null;
+  templateSlug?: 'invitation' | 'waitlist_invitation';
+}
+
+export class InstanceStore {
+  readonly invitations = new Map<string, StoredInvitation>();
+  readonly users = new Map<string, SeededUser>();
+  limiter: InstanceLimiter;
+
+  constructor(
+    readonly secretKey: string,
+    private readonly limits: ReturnType<typeof resolveLimits>,
+    /** Base of the ticket links; the emulator's own URL so the link can be followed locally. */
+    private readonly ticketBaseUrl: string,
+  ) {
+    this.limiter = new InstanceLimiter(limits);
+  }
+
+  reset(): void {
+    this.invitations.clear();
+    this.users.clear();
+    this.limiter = new InstanceLimiter(this.limits);
+  }
+
+  statusOf(invitation: StoredInvitation, now: number): InvitationStatus {
+    return invitation.status === 'pending' && now >= invitation.expiresAt ? 'expired' : invitation.status;
+  }
+
+  /**
+   * Clerk's 2024 serializer omits `revoked` when false and sets `url` only in the response that
+   * created the invitation; copying that keeps callers from relying on fields Clerk may not send.
+   */
+  toWire(invitation: StoredInvitation, now: number, withUrl = false): WireInvitation {
+    return {
+      object: 'invitation',
+      id: invitation.id,
+      email_address: invitation.emailAddress,
+      public_metadata: invitation.publicMetadata,
+      ...(invitation.status === 'revoked' ? { revoked: true as const } : {}),
+      status: this.statusOf(invitation, now),
+      ...(withUrl ? { url: invitation.url } : {}),
+      expires_at: invitation.expiresAt,
+      created_at: invitation.createdAt,
+      updated_at: invitation.updatedAt,
+    };
+  }
+
+  /** Only a pending, unexpired invitation blocks a new one; expired, accepted and revoked do not. */
+  hasPendingInvitation(email: string, now: number): boolean {
+    const wanted = normalizeEmail(email);
+    for (const invitation of this.invitations.values()) {
+      if (invitation.emailAddress === wanted && this.statusOf(invitation, now) === 'pending') return true;
+    }
+    return false;
+  }
+
+  hasUser(email: string): boolean {
+    return this.users.has(normalizeEmail(email));
+  }
+
+  create(input: NewInvitation, now: number): StoredInvitation {
+    const id = randomId('inv');
+    const invitation: StoredInvitation = {
+      id,
+      emailAddress: normalizeEmail(input.emailAddress),
+      publicMetadata: input.publicMetadata ?? {},
+      status: 'pending',
+      url: `${this.ticketBaseUrl}/v1/tickets/accept?ticket=${randomBase62(48)}`,
+      redirectUrl: input.redirectUrl ?? null,
+      notify: input.notify ?? true,
+      ignoreExisting: input.ignoreExisting ?? false,
+      templateSlug: input.templateSlug ?? 'invitation',
+      expiresAt: now + (input.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS) * DAY_MS,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.invitations.set(id, invitation);
+    return invitation;
+  }
+
+  /** Stores an invitation directly, bypassing validation, duplicate checks and limits. */
+  seedInvitation(seed: SeedInvitation, now: number): StoredInvitation {
+    const createdAt = seed.createdAt ?? now;
+    const invitation = this.create(
+      { emailAddress: seed.emailAddress, publicMetadata: seed.publicMetadata, expiresInDays: seed.expiresInDays },
+      createdAt,
+    );
+    invitation.status = seed.status ?? 'pending';
+    if (invitation.status === 'accepted') this.seedUser(invitation.emailAddress, createdAt);
+    return invitation;
+  }
+
+  seedUser(email: string, now: number): SeededUser {
+    const emailAddress = normalizeEmail(email);
+    const existing = this.users.get(emailAddress);
+    if (existing) return existing;
+    const user: SeededUser = { id: randomId('user'), emailAddress, createdAt: now };
+    this.users.set(emailAddress, user);
+    return user;
+  }
+
+  /** Marks the invitation accepted and creates its user, as a completed sign-up would. */
+  accept(id: string, now: number): StoredInvitation | undefined {
+    const invitation = this.invitations.get(id);
+    if (!invitation) return undefined;
+    if (this.statusOf(invitation, now) !== 'pending') {
+      throw new Error(`invitation ${id} is ${this.statusOf(invitation, now)}, only pending ones can be accepted`);
+    }
+    invitation.status = 'accepted';
+    invitation.updatedAt = now;
+    this.seedUser(invitation.emailAddress, now);
+    return invitation;
+  }
+
+  findByTicketUrl(ticket: string): StoredInvitation | undefined {
+    for (const invitation of this.invitations.values()) {
+      if (new URL(invitation.url).searchParams.get('ticket') === ticket) return invitation;
+    }
+    return undefined;
+  }
+}

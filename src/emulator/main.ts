@@ -1,0 +1,45 @@
+/**
+ * Standalone Clerk emulator: `npm run emulator`. Settings come from EMULATOR_PORT (default 4010),
+ * EMULATOR_HOST (default 127.0.0.1), EMULATOR_SECRET_KEYS (comma list; one is generated when unset),
+ * EMULATOR_BULK_PER_HOUR and EMULATOR_SINGLE_PER_HOUR. Control routes are on.
+ */
+import { startEmulator } from './emulator.ts';
+import { parseEmulatorEnv } from './env-config.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseEmulatorEnv();
+  } catch (error) {
+    process.stderr.write(`Clerk emulator: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const emulator = await startEmulator({
+    port: config.port,
+    host: config.host,
+    secretKeys: config.secretKeys,
+    limits: { bulkPerHour: config.bulkPerHour, singlePerHour: config.singlePerHour },
+    control: true,
+  });
+  const generated = config.secretKeys.length === 0 ? ' (generated; set EMULATOR_SECRET_KEYS to choose)' : '';
+  process.stdout.write(
+    [
+      `Clerk emulator listening on ${emulator.url}`,
+      `  apiUrl for @clerk/backend: ${emulator.url}`,
+      `  secret keys${generated}: ${emulator.secretKeys.join(', ')}`,
+      `  control routes: ${emulator.url}/__emulator/`,
+      '',
+    ].join('\n'),
+  );
+  const stop = (signal: string) => {
+    process.stdout.write(`Clerk emulator: ${signal}, shutting down\n`);
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Clerk emulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

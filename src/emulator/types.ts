@@ -1,0 +1,164 @@
+/** Public types of the Clerk Backend API emulator. */
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** An invitation exactly as the emulator puts it on the wire (spec schema `Invitation`). */
+export interface WireInvitation {
+  object: 'invitation';
+  id: string;
+  email_address: string;
+  public_metadata: Record<string, unknown>;
+  /** Present only when true, as Clerk's serializer omits a false value. */
+  revoked?: true;
+  status: InvitationStatus;
+  /** The ticket link; present only in the response that created the invitation. */
+  url?: string;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An invitation as the emulator stores it: the wire fields plus what was sent but is not returned. */
+export interface StoredInvitation {
+  id: string;
+  emailAddress: string;
+  publicMetadata: Record<string, unknown>;
+  /** Never stored as `expired`: that is derived from `expiresAt` whenever the invitation is read. */
+  status: InvitationStatus;
+  url: string;
+  redirectUrl: string | null;
+  notify: boolean;
+  ignoreExisting: boolean;
+  templateSlug: 'invitation' | 'waitlist_invitation';
+  expiresAt: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What {@link Emulator.seedInvitations} accepts; everything but the address is optional. */
+export interface SeedInvitation {
+  emailAddress: string;
+  status?: 'pending' | 'accepted' | 'revoked';
+  publicMetadata?: Record<string, unknown>;
+  /** Defaults to the emulator clock. */
+  createdAt?: number;
+  /** Defaults to 30; counted from `createdAt`. */
+  expiresInDays?: number;
+}
+
+/** A user seeded so that invitations to its address fail with `form_identifier_exists`. */
+export interface SeededUser {
+  id: string;
+  emailAddress: string;
+  createdAt: number;
+}
+
+/** Which emulated endpoint a request reached. */
+export type RouteKind = 'single' | 'bulk' | 'list' | 'revoke' | 'delete' | 'users' | 'users-count' | 'jwks';
+
+export type FaultRoute = RouteKind | 'any';
+
+export type FaultKind =
+  | 'latency'
+  | 'hang'
+  | 'error500-before-commit'
+  | 'error500-after-commit'
+  | 'reset-before-commit'
+  | 'reset-after-commit'
+  | 'rate-limit'
+  | 'malformed-body';
+
+/**
+ * How a `malformed-body` fault corrupts the answer. All variants run the real handler first, so the
+ * invitation may have been committed (the call record says so):
+ * - `html-502`: status 502, `text/html` page, as a failing proxy in front of Clerk would send;
+ * - `non-json-200`: status 200, `text/plain` garbage (the SDK resolves with the raw string);
+ * - `wrong-shape-200`: status 200, `application/json` that is not the documented shape.
+ */
+export type MalformedBodyVariant = 'html-502' | 'non-json-200' | 'wrong-shape-200';
+
+/** One fault-injection rule. The first rule that matches a request (and wins its dice roll) applies. */
+export interface FaultRule {
+  route: FaultRoute;
+  fault: FaultKind;
+  /** 0..1, rolled with the emulator's seedable RNG; default 1. */
+  probability?: number;
+  /** Apply this many times, then drop the rule; default unlimited. */
+  times?: number;
+  /** Restrict to one instance (its secret key); default every instance. */
+  secretKey?: string;
+  /** `latency`: delay before answering normally; default 1000. */
+  latencyMs?: number;
+  /** `rate-limit`: the `Retry-After` seconds to send; default 60. */
+  retryAfterSeconds?: number;
+  /** `malformed-body`: default `html-502`. */
+  variant?: MalformedBodyVariant;
+}
+
+/** A rule as currently installed, with how often it has fired. */
+export interface ActiveFaultRule extends FaultRule {
+  id: number;
+  applied: number;
+}
+
+/** In-process control over fault injection (the HTTP control routes call the same methods). */
+export interface FaultController {
+  /** Install rules after the existing ones; returns the installed rules. */
+  add(...rules: FaultRule[]): ActiveFaultRule[];
+  /** Remove every rule. */
+  clear(): void;
+  /** The installed rules, in matching order. */
+  list(): ActiveFaultRule[];
+  /** Restart the RNG used for `probability` from a seed, for reproducible runs. */
+  seed(seed: number): void;
+}
+
+/** One request as the emulator saw it. */
+export interface CallRecord {
+  seq: number;
+  /** Emulator clock (ms) when the request arrived. */
+  time: number;
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  /** Parsed JSON body, the raw text when it was not JSON, or undefined when empty. */
+  body: unknown;
+  /** The status sent, or null when the request hung or its socket was destroyed. */
+  status: number | null;
+  /** The secret key of the instance that authenticated the request, if any. */
+  instance: string | null;
+  /** The endpoint matched, or null when authentication or routing failed first. */
+  route: RouteKind | null;
+  fault: FaultKind | null;
+  /** True when the request created or changed stored data (an invitation, a revocation). */
+  committed: boolean;
+  /** Ids of invitations the request created, revoked or deleted. */
+  invitationIds: string[];
+  /** Clerk error codes in the response, if it was an error. */
+  errorCodes: string[];
+}
+
+export interface EmulatorLimits {
+  /** `POST /v1/invitations/bulk` calls per sliding hour per instance; default 25. */
+  bulkPerHour?: number;
+  /** `POST /v1/invitations` calls per sliding hour per instance; default 100. */
+  singlePerHour?: number;
+  /** All `/v1` calls except `/v1/jwks` per sliding 10 s per instance; off by default. */
+  generalPer10s?: number;
+}
+
+export interface EmulatorOptions {
+  /** 0 picks a free port; default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Each key is a separate Clerk instance with its own data and limits; default one generated key. */
+  secretKeys?: string[];
+  limits?: EmulatorLimits;
+  /** Clock for timestamps, expiry and rate-limit windows; default Date.now. */
+  now?: () => number;
+  /** Serve the `/__emulator/` control routes; default false. */
+  control?: boolean;
+  /** Seed for the fault RNG; default 1. */
+  faultSeed?: number;
+}
