@@ -21,6 +21,8 @@ export interface ChannelStatus {
   resetAt: number | null;
   /** Set while Clerk asked us to back off (a 429 with Retry-After). */
   pausedUntil: number | null;
+  /** The shared store did not answer: `remaining` is then 0, since nothing can be taken. */
+  unavailable?: true;
 }
 
 /**

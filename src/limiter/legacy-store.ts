@@ -1,0 +1,25 @@
+import type { Store } from 'graphql-rate-limit';
+import type { CallerLimitStore, HitRequest, HitResult, Identity } from './store.ts';
+
+/**
+ * graphql-rate-limit's own `InMemoryStore` / `RedisStore` (or any of its `Store`s) behind our interface,
+ * with the same get, filter and set its limiter performs. Meant for side-by-side benchmarks: the read and
+ * the write are separate steps, so concurrent calls for one identity can all pass.
+ */
+export function fromGraphQLRateLimitStore(store: Store): CallerLimitStore {
+  return {
+    async hit(identity: Identity, { units, max, windowMs, countRejected }: HitRequest): Promise<HitResult> {
+      const now = Date.now();
+      const live = (await store.getForIdentity(identity)).filter((t) => t + windowMs > now);
+      const limitReached = live.length + units > max;
+      const kept = countRejected || !limitReached ? [...live, ...new Array<number>(units).fill(now)] : live;
+      await store.setForIdentity(identity, kept, windowMs);
+      if (!limitReached) return { allowed: true, remaining: max - live.length - units, retryAfterMs: 0 };
+      const remaining = Math.max(0, max - live.length);
+      if (units > max) return { allowed: false, remaining, retryAfterMs: windowMs };
+      const sorted = [...kept].sort((a, b) => a - b);
+      const leaving = sorted[kept.length + units - max - 1]!;
+      return { allowed: false, remaining, retryAfterMs: Math.max(0, leaving + windowMs - now) };
+    },
+  };
+}

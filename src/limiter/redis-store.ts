@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../budget/types.ts';
+import { guarded, luaNow, RedisScript } from './redis-script.ts';
+import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
+
+export interface RedisCallerLimitStoreOptions {
+  /** Use a client that fails fast and reconnects by itself, e.g. from `createGuardRedis`. */
+  redis: Redis;
+  /** Prefix of every key this store writes. @default 'cig:rl:' */
+  prefix?: string;
+  /** How long a check may wait for Redis before it fails (and the call is refused). @default 1000 */
+  timeoutMs?: number;
+  /**
+   * Time source for tests. Without one the script reads Redis TIME, so every replica stamps calls with the
+   * same clock and a replica whose clock is off cannot stretch or shrink the window for everyone else.
+   */
+  clock?: Clock;
+}
+
+/**
+ * One sorted set per identity: score = time, member = "<units recorded so far, 15 digits>:<units>".
+ * The zero-padded running total makes members unique and, with the time never going backwards inside a
+ * set, keeps rank order equal to recording order, so the units in the window are
+ * `total(last) - (total(first) - units(first))` and the entry whose expiry frees enough room is found by
+ * binary search over ranks. One script per check: Redis runs it without interleaving any other command.
+ * Returns {allowed, remaining, retryAfterMs}.
+ */
+const HIT = new RedisScript(`
+local units, max, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local countRejected = ARGV[4] == '1'
+${luaNow(5)}
+local key = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local base, total, lastAt = 0, 0, 0
+local first = redis.call('ZRANGE', key, 0, 0)
+if #first > 0 then
+  local c, u = string.match(first[1], '^(%d+):(%d+)$')
+  base = tonumber(c) - tonumber(u)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  total = tonumber(string.match(last[1], '^(%d+):'))
+  lastAt = tonumber(last[2])
+end
+local used = total - base
+if units > max then return {0, math.max(0, max - used), window} end
+local fits = used + units <= max
+if fits or countRejected then
+  local at = math.max(now, lastAt)
+  total = total + units
+  redis.call('ZADD', key, at, string.format('%015d:%d', total, units))
+  redis.call('PEXPIRE', key, at - now + window)
+end
+if fits then return {1, max - used - units, 0} end
+local target = total + units - max
+local lo, hi = 0, redis.call('ZCARD', key) - 1
+while lo < hi do
+  local mid = math.floor((lo + hi) / 2)
+  local m = redis.call('ZRANGE', key, mid, mid)[1]
+  if tonumber(string.match(m, '^(%d+):')) >= target then hi = mid else lo = mid + 1 end
+end
+local entry = redis.call('ZRANGE', key, lo, lo, 'WITHSCORES')
+return {0, math.max(0, max - used), math.max(0, tonumber(entry[2]) + window - now)}
+`);
+
+/**
+ * Sliding-window caller limits shared by every replica that points at the same Redis and prefix.
+ * `hit` rejects (never resolves "allowed") when Redis does not answer within `timeoutMs`.
+ */
+export class RedisCallerLimitStore implements CallerLimitStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock | undefined;
+
+  constructor(options: RedisCallerLimitStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'cig:rl:';
+    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.clock = options.clock;
+  }
+
+  async hit(identity: Identity, { units, max, windowMs, countRejected }: HitRequest): Promise<HitResult> {
+    const args = [units, max, windowMs, countRejected ? '1' : '0', this.clock ? String(this.clock.now()) : ''];
+    const key = this.prefix + identityKey(identity);
+    const reply = await guarded(this.redis, this.timeoutMs, () => HIT.run(this.redis, [key], args));
+    const [allowed, remaining, retryAfterMs] = reply as [number, number, number];
+    return { allowed: allowed === 1, remaining, retryAfterMs };
+  }
+}
