@@ -5,11 +5,11 @@ const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['client/operations/**/*.graphql'],
   ignoreNoDocuments: false,
+  // NodeNext resolution needs extensions on relative imports.
+  importExtension: '.js',
   generates: {
     'client/generated/': {
       preset: 'client',
-      // NodeNext resolution needs extensions on relative imports.
-      importExtension: '.js',
       config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' } },
     },
   },

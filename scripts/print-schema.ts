@@ -1,11 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { lexicographicSortSchema } from 'graphql';
 import { schema } from '../src/schema/index.ts';
 
 // graphql's printSchema drops applied directives; codegen and readers need @rateLimit to show.
-const printed = `${printSchemaWithDirectives(lexicographicSortSchema(schema)).trim()}\n`;
+const printed = `${printSchemaWithDirectives(schema).trim()}\n`;
 const target = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 
 if (process.argv.includes('--check')) {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { InvitationBatcher } from './batcher/batcher.ts';
 import { BatchDispatcher } from './batcher/dispatcher.ts';
 import { createBudget } from './budget/index.ts';
@@ -6,6 +6,7 @@ import type { UpstreamBudget } from './budget/types.ts';
 import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
 import type { Config } from './config.ts';
 import type { GatewayServices } from './context.ts';
+import { createGuardRedis } from './limiter/index.ts';
 import type { Logger } from './logger.ts';
 
 export interface GatewayDeps {
@@ -25,9 +26,7 @@ export interface Gateway {
 
 /** Builds the long-lived parts: one upstream client, one budget, one batcher per process. */
 export function createGatewayServices({ config, logger, clerk, upstream: given }: GatewayDeps): Gateway {
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false, lazyConnect: false })
-    : undefined;
+  const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
   const upstream = given ?? new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs });
@@ -36,6 +35,8 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     secretKey: clerk.secretKey,
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
+    // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
+    marginMs: config.upstreamTimeoutMs,
   });
   const dispatcher = new BatchDispatcher({
     upstream,

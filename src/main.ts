@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
-import { createGatewayServices } from './gateway.ts';
-import { MemoryCallerLimitStore, RedisCallerLimitStore } from './limiter/index.ts';
+import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
-import { createGatewayYoga } from './server.ts';
 
 function readConfig(): Config {
   try {
@@ -35,18 +33,8 @@ const clerk = emulator
   ? { secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url }
   : { secretKey: config.clerkSecretKey!, apiUrl: config.clerkApiUrl };
 
-const gateway = createGatewayServices({ config, logger, clerk });
-const callerLimits = gateway.redis ? new RedisCallerLimitStore({ redis: gateway.redis }) : new MemoryCallerLimitStore();
-let stopping = false;
-const yoga = createGatewayYoga({
-  config,
-  services: gateway.services,
-  logger,
-  callerLimits,
-  notReadyReasons: async () => (stopping ? ['shutting down'] : []),
-});
-
-const server = createServer(yoga);
+const app = createApp({ config, logger, clerk });
+const server = createServer(app.yoga);
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -55,12 +43,13 @@ server.listen(config.port, config.host, () => {
   logger.info(`GraphiQL: ${base}/graphql`);
 });
 
+let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
   server.close();
-  await gateway.close();
+  await app.close();
   await emulator?.close();
   process.exit(0);
 }

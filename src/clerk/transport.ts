@@ -26,7 +26,8 @@ export class CallDeadlineError extends Error {
   }
 }
 
-type Handler = Dispatcher.DispatchHandlers;
+/** undici calls onRequestSent when the whole request is written; its types omit it. */
+type Handler = Dispatcher.DispatchHandlers & { onRequestSent?: () => void };
 
 /**
  * Wraps the process-wide dispatcher that Node's fetch (and so `@clerk/backend`) uses. Only requests
@@ -56,9 +57,9 @@ class TracingDispatcher extends Dispatcher {
         if (expired) a(new CallDeadlineError(trace.timeoutMs));
         return handler.onConnect?.(a);
       },
-      onBodySent: (chunk) => {
+      onBodySent: (chunkSize, totalBytesSent) => {
         trace.written = true;
-        return handler.onBodySent?.(chunk);
+        return handler.onBodySent?.(chunkSize, totalBytesSent);
       },
       onRequestSent: () => {
         trace.written = true;

@@ -1,0 +1,84 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Why one invitation was not created. */
+export type InvitationErrorCode =
+  /** The address already has a pending invitation. Set ignoreExisting to send another. */
+  | 'ALREADY_INVITED'
+  /** The item is malformed (the message names the field); it was not sent to Clerk. */
+  | 'INVALID_INPUT'
+  /** The address is blocked by the application's restrictions (allowlist or blocklist). */
+  | 'NOT_ALLOWED'
+  /** The invitation may have been created. Check with the invitations query before retrying. */
+  | 'OUTCOME_UNKNOWN'
+  /** Clerk's hourly allowance or the gateway queue is full. Nothing was sent; retry after retryAfterSeconds. */
+  | 'RATE_LIMITED'
+  /** Clerk refused or could not be reached, and nothing was created. */
+  | 'UPSTREAM_ERROR'
+  /** The address belongs to an existing user; Clerk never invites existing users. */
+  | 'USER_EXISTS';
+
+/** One person to invite; the fields mirror the params of Clerk's createInvitationBulk. */
+export type InvitationInput = {
+  /** The address to invite. */
+  emailAddress: string;
+  /** Days until the link expires, 1 to 365. Clerk default: 30. */
+  expiresInDays?: number | null | undefined;
+  /** Invite even if the address already has a pending invitation. Default: false. Existing users are never invited. */
+  ignoreExisting?: boolean | null | undefined;
+  /** Send the invitation email. Default: true. */
+  notify?: boolean | null | undefined;
+  /** Copied to the user's public metadata on sign-up; at most 8 KB serialized. */
+  publicMetadata?: Record<string, unknown> | null | undefined;
+  /** Where the link lands: an absolute http(s) URL on an allowed origin, or a path. Default: Clerk's sign-up page. */
+  redirectUrl?: string | null | undefined;
+  /** The email template. Default: INVITATION. */
+  templateSlug?: InvitationTemplateSlug | null | undefined;
+};
+
+/** Where an invitation stands. */
+export type InvitationStatus =
+  /** The person signed up with it. */
+  | 'ACCEPTED'
+  /** Not used before it expired. */
+  | 'EXPIRED'
+  /** Sent and not yet used. */
+  | 'PENDING'
+  /** Revoked before it was used. */
+  | 'REVOKED';
+
+/** Which Clerk email template the invitation uses. */
+export type InvitationTemplateSlug =
+  /** The regular invitation email (Clerk default). */
+  | 'INVITATION'
+  /** The email for people admitted from the waitlist. */
+  | 'WAITLIST_INVITATION';
+
+/** Clerk's two ways to create invitations, each with its own hourly allowance. */
+export type UpstreamChannel =
+  /** POST /v1/invitations/bulk: up to 10 invitations a call, 25 calls an hour. */
+  | 'BULK'
+  /** POST /v1/invitations: one invitation a call, 100 calls an hour. */
+  | 'SINGLE';
+
+export type CreateInvitationsMutationVariables = Exact<{
+  invitations: Array<InvitationInput> | InvitationInput;
+}>;
+
+
+export type CreateInvitationsMutation = { createInvitations: { createdCount: number, failedCount: number, results: Array<
+      | { __typename: 'InvitationCreated', invitation: { id: string, emailAddress: string, status: InvitationStatus, url: string | null, expiresAt: string | null, createdAt: string } }
+      | { __typename: 'InvitationFailed', emailAddress: string, code: InvitationErrorCode, message: string, retryable: boolean, retryAfterSeconds: number | null, clerkTraceId: string | null }
+    > } };
+
+export type GatewayStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GatewayStatusQuery = { gatewayStatus: { pendingInvitations: number, channels: Array<{ channel: UpstreamChannel, limit: number, remaining: number, resetAt: string | null, pausedUntil: string | null }> } };
+
+
+export const CreateInvitationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateInvitations"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"invitations"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"InvitationInput"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createInvitations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"invitations"},"value":{"kind":"Variable","name":{"kind":"Name","value":"invitations"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createdCount"}},{"kind":"Field","name":{"kind":"Name","value":"failedCount"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InvitationCreated"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"invitation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"emailAddress"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InvitationFailed"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"emailAddress"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"retryable"}},{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"clerkTraceId"}}]}}]}}]}}]}}]} as unknown as DocumentNode<CreateInvitationsMutation, CreateInvitationsMutationVariables>;
+export const GatewayStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GatewayStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"gatewayStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pendingInvitations"}},{"kind":"Field","name":{"kind":"Name","value":"channels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"limit"}},{"kind":"Field","name":{"kind":"Name","value":"remaining"}},{"kind":"Field","name":{"kind":"Name","value":"resetAt"}},{"kind":"Field","name":{"kind":"Name","value":"pausedUntil"}}]}}]}}]}}]} as unknown as DocumentNode<GatewayStatusQuery, GatewayStatusQueryVariables>;
