@@ -44,6 +44,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     policy: config.upstreamChannels,
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
     observer: {
       budgetRefused: (channel, reason, retryAfterMs) =>
         logger.warn({ channel, reason, retryAfterMs }, `upstream ${channel} channel refused: ${reason}`),
@@ -52,7 +53,8 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     },
   });
   const batcher = new InvitationBatcher({
-    send: (items) => dispatcher.send(items),
+    send: (items, deadline) => dispatcher.send(items, deadline),
+    requestTimeoutMs: config.requestTimeoutMs,
     windowMs: config.batchWindowMs,
     windowMaxMs: config.batchWindowMaxMs,
     scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),

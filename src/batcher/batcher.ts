@@ -5,16 +5,23 @@ import { failed, type InvitationOutcome, type InvitationParams } from '../invita
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
 
+/** The backstop fires this long after an item's deadline, so the dispatcher's own answer wins. */
+const BACKSTOP_GRACE_MS = 1_000;
+
 export interface BatchKey {
   params: InvitationParams;
   /** Who asked, for logs; items of different callers share batches. */
   callerId: string;
   requestId: string;
+  /** Epoch ms by which the caller needs an answer; default: now plus the batcher's request timeout. */
+  deadline?: number;
 }
 
 export interface BatcherOptions {
   /** Sends one batch; resolves one outcome per item, in order, and never rejects. */
-  send: (items: InvitationParams[]) => Promise<InvitationOutcome[]>;
+  send: (items: InvitationParams[], deadline: number) => Promise<InvitationOutcome[]>;
+  /** How long an item may take from load() to its answer, all retries included. */
+  requestTimeoutMs: number;
   /** How long the first item of a batch waits for company when the budget is plentiful. */
   windowMs: number;
   /** The longest wait, reached as the bulk allowance runs out, so scarce calls go out fuller. */
@@ -63,15 +70,30 @@ export class InvitationBatcher {
       );
     }
     this.pendingCount++;
-    const result = this.loader.load(key);
+    const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;
+    const result = this.loader.load({ ...key, deadline });
     // load() joins the open batch or opens one (calling schedule) synchronously, so `open` is this
     // key's batch. A full batch leaves at once instead of waiting out its window.
     const batch = this.open;
     if (batch && ++batch.size >= MAX_BULK_ITEMS) batch.fire();
-    const settled = result.finally(() => {
+    return this.answerBy(result, key, deadline).finally(() => {
       this.pendingCount--;
     });
-    return settled;
+  }
+
+  /**
+   * The dispatcher already stops starting calls that could end past the deadline; this is the backstop
+   * that guarantees an answer even if something below hangs. The item may have been sent, so it is unknown.
+   */
+  private answerBy(result: Promise<InvitationOutcome>, key: BatchKey, deadline: number): Promise<InvitationOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<InvitationOutcome>((resolve) => {
+      timer = setTimeout(
+        () => resolve(failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', 'The gateway gave up waiting for this item; it may have been sent. Check with the invitations query before retrying.')),
+        Math.max(0, deadline - Date.now()) + BACKSTOP_GRACE_MS,
+      );
+    });
+    return Promise.race([result, late]).finally(() => clearTimeout(timer));
   }
 
   /** Sends the open batch now instead of at the end of its window (shutdown). */
@@ -127,6 +149,7 @@ export class InvitationBatcher {
   private async sendDistinct(keys: readonly BatchKey[]): Promise<InvitationOutcome[]> {
     const firstOf = new Map<string, number>();
     const distinct: InvitationParams[] = [];
+    const deadline = Math.min(...keys.map((k) => k.deadline ?? Infinity));
     const slot = keys.map((key) => {
       const address = emailKey(key.params.emailAddress);
       let at = firstOf.get(address);
@@ -139,7 +162,7 @@ export class InvitationBatcher {
     });
     let outcomes: InvitationOutcome[];
     try {
-      outcomes = await this.options.send(distinct);
+      outcomes = await this.options.send(distinct, deadline);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       outcomes = distinct.map((p) =>

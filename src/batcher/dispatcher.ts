@@ -1,16 +1,17 @@
-import type { Channel, UpstreamBudget } from '../budget/types.ts';
+import type { BudgetDecision, Channel, UpstreamBudget } from '../budget/types.ts';
 import { classifyUpstreamError, type UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { Upstream } from '../clerk/upstream.ts';
-import { emailKey } from '../invitations/validate-item.ts';
-import type { InvitationOutcome, InvitationParams, InvitationRecord } from '../invitations/types.ts';
+import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
 import { attribute, isCallLevel, itemFailure } from './attribution.ts';
-import { budgetRefused, clerkRateLimited, notSent, outcomeUnknown } from './outcomes.ts';
 import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
+import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
+import { lookUp, safeToResend } from './reconcile.ts';
 
 /** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
 export interface DispatchObserver {
   upstreamCall?(channel: Channel, items: number, result: 'ok' | UpstreamFailureInfo['kind'], ms: number, status?: number): void;
   budgetRefused?(channel: Channel, reason: string, retryAfterMs: number): void;
+  reconciled?(found: number, resent: number, unknown: number): void;
 }
 
 export interface DispatcherOptions {
@@ -19,10 +20,11 @@ export interface DispatcherOptions {
   policy: ChannelPolicy;
   bulkPerHour: number;
   singlePerHour: number;
+  /** A call is only started when this much time is left before the batch's deadline. */
+  upstreamTimeoutMs: number;
   observer?: DispatchObserver;
   now?: () => number;
-  /** Settles items whose create may or may not have happened; without it they are OUTCOME_UNKNOWN. */
-  reconcile?: (items: Pending[], failure: UpstreamFailureInfo, sentAt: number) => Promise<Map<number, InvitationOutcome>>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** An item of the batch with its position, so results land in the caller's slot. */
@@ -31,33 +33,49 @@ export interface Pending {
   params: InvitationParams;
 }
 
-type Results = (InvitationOutcome | undefined)[];
+export type Results = (InvitationOutcome | undefined)[];
+
+interface Round {
+  /** Epoch ms by which every item must have its answer. */
+  deadline: number;
+  /** Set while resending after an unknown outcome: a second unknown is not resent again. */
+  resending: boolean;
+}
+
+type CallResult<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'no-time' }
+  | { kind: 'refused'; decision: Extract<BudgetDecision, { ok: false }> }
+  | { kind: 'failed'; info: UpstreamFailureInfo; sentAt: number };
+
+/** Transient failures are retried at most this often, with backoff doubling from 100 ms up to 2 s. */
+const MAX_RETRIES = 3;
+const backoffMs = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt);
 
 /**
- * Sends one batch (at most 10 distinct addresses) to Clerk and returns one outcome per item, in order.
- * It never throws: every path ends in a per-item outcome.
+ * Sends one batch (distinct addresses, at most 10) to Clerk and returns one outcome per item, in
+ * order. It never throws: every path ends in a per-item outcome.
  */
 export class BatchDispatcher {
-  /** Remaining share of the bulk allowance as last seen; drives the batching window. */
   private bulkRemainingShare = 1;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** 0 when the bulk allowance is untouched, 1 when it is spent. */
+  /** 0 when the bulk allowance is untouched, 1 when it is spent; drives the batching window. */
   scarcity(): number {
     return 1 - this.bulkRemainingShare;
   }
 
-  async send(items: readonly InvitationParams[]): Promise<InvitationOutcome[]> {
+  async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs): Promise<InvitationOutcome[]> {
     const results: Results = new Array(items.length);
     const pending = items.map((params, index) => ({ index, params }));
     try {
-      const channel = pickChannel(this.options.policy, pending.length, this.options);
-      if (channel === 'bulk') await this.sendBulk(pending, results, this.options.policy === 'auto');
-      else await this.sendSingles(pending, results, this.options.policy === 'auto');
+      await this.sendVia(pickChannel(this.options.policy, pending.length, this.options), pending, results, { deadline, resending: false });
     } catch (error) {
       // Only a bug gets here. Items without a result may already have been sent, so they are not "failed".
       const message = error instanceof Error ? error.message : String(error);
@@ -66,67 +84,38 @@ export class BatchDispatcher {
     return results.map((r, i) => r ?? outcomeUnknown(items[i]!.emailAddress, { message: 'no result was recorded' }));
   }
 
-  private async take(channel: Channel, units: number) {
-    const decision = await this.options.budget.take(channel, units);
-    if (decision.ok && channel === 'bulk') this.bulkRemainingShare = decision.remaining / this.options.bulkPerHour;
-    if (!decision.ok) {
-      if (channel === 'bulk') this.bulkRemainingShare = 0;
-      this.options.observer?.budgetRefused?.(channel, decision.reason, decision.retryAfterMs);
-    }
-    return decision;
-  }
-
-  private async timed<T>(channel: Channel, items: number, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const value = await run();
-      this.options.observer?.upstreamCall?.(channel, items, 'ok', performance.now() - started, 200);
-      return value;
-    } catch (error) {
-      const failure = classifyUpstreamError(error);
-      const info = failure.info;
-      const status = 'status' in info ? info.status : info.kind === 'rate-limited' ? 429 : undefined;
-      this.options.observer?.upstreamCall?.(channel, items, info.kind, performance.now() - started, status);
-      throw failure;
-    }
+  private sendVia(channel: Channel, pending: Pending[], results: Results, round: Round): Promise<void> {
+    const auto = this.options.policy === 'auto';
+    return channel === 'bulk' ? this.sendBulk(pending, results, round, auto) : this.sendSingles(pending, results, round, auto);
   }
 
   /**
-   * Bulk calls are all-or-nothing and name bad items only by value. Items Clerk names are failed and the
-   * rest resent; each round removes at least one item, so this loop ends within `pending.length` rounds.
+   * Bulk calls are all-or-nothing and name bad items only by value. Named items are failed and the
+   * rest resent; each round removes at least one item, so the loop ends within `pending.length` rounds.
    */
-  private async sendBulk(pending: Pending[], results: Results, mayFallBack: boolean): Promise<void> {
+  private async sendBulk(pending: Pending[], results: Results, round: Round, mayFallBack: boolean): Promise<void> {
     let remaining = pending;
     while (remaining.length > 0) {
-      const decision = await this.take('bulk', 1);
-      if (!decision.ok) {
-        if (mayFallBack && decision.reason !== 'unavailable') return this.sendSingles(remaining, results, false);
-        for (const p of remaining) results[p.index] = budgetRefused(p.params.emailAddress, 'bulk', decision);
-        return;
+      const batch = remaining;
+      const call = await this.call('bulk', batch.length, round, () => this.options.upstream.createBulk(batch.map((p) => p.params)));
+      if (call.kind === 'ok') return assignCreated(batch, call.value, results);
+      if (call.kind === 'no-time') return this.fill(batch, results, (e) => noTimeLeft(e));
+      if (call.kind === 'refused') {
+        if (mayFallBack && call.decision.reason !== 'unavailable') return this.sendSingles(batch, results, round, false);
+        return this.fill(batch, results, (e) => budgetRefused(e, 'bulk', call.decision));
       }
-      const sentAt = this.now();
-      try {
-        const created = await this.timed('bulk', remaining.length, () =>
-          this.options.upstream.createBulk(remaining.map((p) => p.params)),
-        );
-        assignCreated(remaining, created, results);
-        return;
-      } catch (error) {
-        const info = classifyUpstreamError(error).info;
-        if (info.kind !== 'rejected') return this.settleFailure('bulk', remaining, results, info, sentAt);
-        const batchParams = remaining.map((p) => p.params);
-        const { named, unattributed } = attribute(info.errors, batchParams, info.traceId);
-        if (named.size > 0) {
-          named.forEach((failure, i) => (results[remaining[i]!.index] = failure));
-          remaining = remaining.filter((_, i) => !named.has(i));
-          continue;
-        }
-        if (remaining.length === 1 || isCallLevel(unattributed)) {
-          for (const p of remaining) results[p.index] = itemFailure(p.params.emailAddress, unattributed[0], info.traceId);
-          return;
-        }
-        return this.isolate(remaining, results);
+      const { info } = call;
+      if (info.kind !== 'rejected') return this.settle(batch, results, info, call.sentAt, round);
+      const { named, unattributed } = attribute(info.errors, batch.map((p) => p.params), info.traceId);
+      if (named.size > 0) {
+        named.forEach((failure, i) => (results[batch[i]!.index] = failure));
+        remaining = batch.filter((_, i) => !named.has(i));
+        continue;
       }
+      if (batch.length === 1 || isCallLevel(unattributed)) {
+        return this.fill(batch, results, (e) => itemFailure(e, unattributed[0], info.traceId));
+      }
+      return this.isolate(batch, results, round);
     }
   }
 
@@ -135,68 +124,138 @@ export class BatchDispatcher {
    * Singles attribute exactly and cost k/100 of the single hour; bisecting costs up to 2·⌈log2 k⌉ bulk
    * calls (8 for 10 items, a third of the bulk hour), so singles come first when their allowance holds.
    */
-  private async isolate(pending: Pending[], results: Results): Promise<void> {
+  private async isolate(pending: Pending[], results: Results, round: Round): Promise<void> {
     if (this.options.policy !== 'bulk') {
       const single = await this.options.budget.status('single');
-      if (single.remaining >= pending.length && !single.pausedUntil) return this.sendSingles(pending, results, false);
+      if (single.remaining >= pending.length && !single.pausedUntil) return this.sendSingles(pending, results, round, false);
     }
     const middle = Math.ceil(pending.length / 2);
-    await this.sendBulk(pending.slice(0, middle), results, false);
-    await this.sendBulk(pending.slice(middle), results, false);
+    await this.sendBulk(pending.slice(0, middle), results, round, false);
+    await this.sendBulk(pending.slice(middle), results, round, false);
   }
 
-  private async sendSingles(pending: Pending[], results: Results, mayFallBack: boolean): Promise<void> {
+  private async sendSingles(pending: Pending[], results: Results, round: Round, mayFallBack: boolean): Promise<void> {
     const refused: Pending[] = [];
     await Promise.all(
       pending.map(async (p) => {
-        const decision = await this.take('single', 1);
-        if (!decision.ok) {
-          if (mayFallBack && decision.reason !== 'unavailable') refused.push(p);
-          else results[p.index] = budgetRefused(p.params.emailAddress, 'single', decision);
-          return;
-        }
-        const sentAt = this.now();
-        try {
-          const invitation = await this.timed('single', 1, () => this.options.upstream.createOne(p.params));
-          results[p.index] = { kind: 'created', invitation };
-        } catch (error) {
-          const info = classifyUpstreamError(error).info;
-          if (info.kind === 'rejected') results[p.index] = itemFailure(p.params.emailAddress, info.errors[0], info.traceId);
-          else await this.settleFailure('single', [p], results, info, sentAt);
-        }
+        const email = p.params.emailAddress;
+        const call = await this.call('single', 1, round, () => this.options.upstream.createOne(p.params));
+        if (call.kind === 'ok') results[p.index] = { kind: 'created', invitation: call.value };
+        else if (call.kind === 'no-time') results[p.index] = noTimeLeft(email);
+        else if (call.kind === 'refused') {
+          if (mayFallBack && call.decision.reason !== 'unavailable') refused.push(p);
+          else results[p.index] = budgetRefused(email, 'single', call.decision);
+        } else if (call.info.kind === 'rejected') {
+          results[p.index] = itemFailure(email, call.info.errors[0], call.info.traceId);
+        } else await this.settle([p], results, call.info, call.sentAt, round);
       }),
     );
-    if (refused.length > 0) await this.sendBulk(refused.sort((a, b) => a.index - b.index), results, false);
+    if (refused.length > 0) await this.sendBulk(refused.sort((a, b) => a.index - b.index), results, round, false);
   }
 
-  /** Failures other than a plain refusal: 429, not sent, or unknown outcome. */
-  private async settleFailure(channel: Channel, pending: Pending[], results: Results, info: UpstreamFailureInfo, sentAt: number) {
+  /**
+   * One upstream call with its budget, deadline and retries. Only failures that prove nothing was
+   * created are retried: a refused connection, and a 429 whose Retry-After fits before the deadline.
+   */
+  private async call<T>(channel: Channel, items: number, round: Round, run: () => Promise<T>): Promise<CallResult<T>> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.fits(0, round)) return { kind: 'no-time' };
+      const decision = await this.take(channel);
+      if (!decision.ok) {
+        if (decision.reason === 'paused' && attempt < MAX_RETRIES && this.fits(decision.retryAfterMs, round)) {
+          await this.sleep(decision.retryAfterMs);
+          continue;
+        }
+        return { kind: 'refused', decision };
+      }
+      const sentAt = this.now();
+      const started = performance.now();
+      try {
+        const value = await run();
+        this.options.observer?.upstreamCall?.(channel, items, 'ok', performance.now() - started, 200);
+        return { kind: 'ok', value };
+      } catch (error) {
+        const info = classifyUpstreamError(error).info;
+        const status = 'status' in info ? info.status : info.kind === 'rate-limited' ? 429 : undefined;
+        this.options.observer?.upstreamCall?.(channel, items, info.kind, performance.now() - started, status);
+        const waitMs = await this.afterTransientFailure(channel, info, attempt);
+        if (waitMs !== undefined && attempt < MAX_RETRIES && this.fits(waitMs, round)) {
+          await this.sleep(waitMs);
+          continue;
+        }
+        return { kind: 'failed', info, sentAt };
+      }
+    }
+  }
+
+  /** Books a transient failure and says how long to wait before trying again; undefined: do not. */
+  private async afterTransientFailure(channel: Channel, info: UpstreamFailureInfo, attempt: number): Promise<number | undefined> {
+    if (info.kind === 'not-sent') {
+      await this.options.budget.refund(channel, 1).catch(() => {});
+      return backoffMs(attempt);
+    }
     if (info.kind === 'rate-limited') {
       // Someone else spent the allowance: every replica stops using this channel until Clerk says.
-      const retryAfterMs = (info.retryAfterSeconds ?? 60) * 1000;
-      await this.options.budget.pause(channel, this.now() + retryAfterMs);
-      for (const p of pending) results[p.index] = clerkRateLimited(p.params.emailAddress, info, retryAfterMs);
-      return;
+      const waitMs = retryAfterMs(info);
+      await this.options.budget.pause(channel, this.now() + waitMs).catch(() => {});
+      return waitMs;
     }
-    if (info.kind === 'not-sent') {
-      await this.options.budget.refund(channel, channel === 'bulk' ? 1 : pending.length);
-      for (const p of pending) results[p.index] = notSent(p.params.emailAddress, info.message);
-      return;
+    return undefined;
+  }
+
+  /** True when a wait of `waitMs` still leaves a whole upstream timeout before the deadline. */
+  private fits(waitMs: number, round: Round): boolean {
+    return this.now() + waitMs + this.options.upstreamTimeoutMs <= round.deadline;
+  }
+
+  private async take(channel: Channel) {
+    const decision = await this.options.budget.take(channel, 1);
+    if (channel === 'bulk') this.bulkRemainingShare = decision.ok ? decision.remaining / this.options.bulkPerHour : 0;
+    if (!decision.ok) this.options.observer?.budgetRefused?.(channel, decision.reason, decision.retryAfterMs);
+    return decision;
+  }
+
+  /** Outcomes of a call that was not a plain refusal: 429, never sent, or unknown. */
+  private async settle(pending: Pending[], results: Results, info: UpstreamFailureInfo, sentAt: number, round: Round) {
+    if (info.kind === 'rate-limited') return this.fill(pending, results, (e) => clerkRateLimited(e, info, retryAfterMs(info)));
+    if (info.kind === 'not-sent') return this.fill(pending, results, (e) => notSent(e, info.message));
+    if (info.kind === 'unknown') return this.reconcile(pending, results, info, sentAt, round);
+  }
+
+  /**
+   * The call may have created some invitations. Look each address up; report what exists as created,
+   * resend what provably does not (when a resend cannot double-send), and call the rest unknown.
+   */
+  private async reconcile(pending: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
+    const lookups = await Promise.all(pending.map((p) => lookUp(this.options.upstream, p.params, sentAt)));
+    const resend: Pending[] = [];
+    pending.forEach((p, i) => {
+      const found = lookups[i]!;
+      if (found.found === true) results[p.index] = { kind: 'created', invitation: found.invitation };
+      else if (found.found === false && !round.resending && safeToResend(p.params, !info.timedOut)) resend.push(p);
+      else {
+        const why = found.found === null ? `; looking it up failed too (${found.reason})` : '';
+        results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${info.message}${why}`, traceId: info.traceId });
+      }
+    });
+    if (resend.length > 0) {
+      await this.sendVia(pickChannel(this.options.policy, resend.length, this.options), resend, results, { ...round, resending: true });
+      // Refused as a duplicate: the first call did land after all, a moment after the lookup.
+      for (const p of resend) {
+        const r = results[p.index];
+        if (r?.kind !== 'failed' || r.code !== 'ALREADY_INVITED') continue;
+        const again = await lookUp(this.options.upstream, p.params, sentAt);
+        if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
+      }
     }
-    if (info.kind === 'unknown' && this.options.reconcile) {
-      const settled = await this.options.reconcile(pending, info, sentAt);
-      settled.forEach((outcome, index) => (results[index] = outcome));
-    }
-    const traceId = 'traceId' in info ? info.traceId : undefined;
-    for (const p of pending) results[p.index] ??= outcomeUnknown(p.params.emailAddress, { message: info.message, traceId });
+    const found = lookups.filter((l) => l.found === true).length;
+    this.options.observer?.reconciled?.(found, resend.length, pending.length - found - resend.length);
+  }
+
+  private fill(pending: Pending[], results: Results, make: (email: string) => InvitationOutcome): void {
+    for (const p of pending) results[p.index] = make(p.params.emailAddress);
   }
 }
 
-/** Clerk answers in input order, but matching by address keeps a reordered answer from crossing callers. */
-function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results) {
-  const byEmail = new Map(created.map((inv) => [emailKey(inv.emailAddress), inv]));
-  pending.forEach((p, i) => {
-    const invitation = byEmail.get(emailKey(p.params.emailAddress)) ?? created[i]!;
-    results[p.index] = { kind: 'created', invitation };
-  });
-}
+/** Clerk sends Retry-After in seconds; without one, a minute is the cautious guess. */
+const retryAfterMs = (info: { retryAfterSeconds?: number | undefined }) => (info.retryAfterSeconds ?? 60) * 1000;

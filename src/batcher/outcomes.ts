@@ -1,6 +1,8 @@
 import type { BudgetDecision, Channel } from '../budget/types.ts';
 import type { UpstreamFailureInfo } from '../clerk/classify.ts';
-import { failed, type InvitationFailed } from '../invitations/types.ts';
+import { emailKey } from '../invitations/validate-item.ts';
+import { failed, type InvitationFailed, type InvitationRecord } from '../invitations/types.ts';
+import type { Pending, Results } from './dispatcher.ts';
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -44,4 +46,20 @@ export function outcomeUnknown(email: string, info: { message: string; traceId?:
       `(query: "${email}") before retrying, or retry with ignoreExisting: false so a duplicate is refused.`,
     { retryable: false, clerkTraceId: info.traceId },
   );
+}
+
+export function noTimeLeft(email: string): InvitationFailed {
+  return failed(email, 'UPSTREAM_ERROR', 'The request ran out of time before this item could be sent; nothing was sent.', {
+    retryable: true,
+    retryAfterSeconds: 1,
+  });
+}
+
+/** Clerk answers in input order, but matching by address keeps a reordered answer from crossing callers. */
+export function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results): void {
+  const byEmail = new Map(created.map((inv) => [emailKey(inv.emailAddress), inv]));
+  pending.forEach((p, i) => {
+    const invitation = byEmail.get(emailKey(p.params.emailAddress)) ?? created[i]!;
+    results[p.index] = { kind: 'created', invitation };
+  });
 }

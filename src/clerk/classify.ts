@@ -23,7 +23,8 @@ export type UpstreamFailureInfo =
   | { kind: 'rejected'; status: number; errors: ClerkErrorInfo[]; traceId?: string; message: string }
   | { kind: 'rate-limited'; retryAfterSeconds: number | undefined; traceId?: string; message: string }
   | { kind: 'not-sent'; message: string }
-  | { kind: 'unknown'; status?: number; traceId?: string; message: string };
+  /** `timedOut`: the gateway gave up waiting, so the call may still be running at Clerk. */
+  | { kind: 'unknown'; status?: number; traceId?: string; message: string; timedOut?: boolean };
 
 export class UpstreamFailure extends Error {
   constructor(readonly info: UpstreamFailureInfo) {
@@ -48,7 +49,7 @@ function toInfo(error: { code: string; message: string; longMessage?: string; me
 export function classifyUpstreamError(error: unknown, trace?: CallTrace): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
   if (trace?.timedOut) {
-    return new UpstreamFailure({ kind: 'unknown', message: `Clerk did not answer within ${trace.timeoutMs} ms` });
+    return new UpstreamFailure({ kind: 'unknown', timedOut: true, message: `Clerk did not answer within ${trace.timeoutMs} ms` });
   }
   if (!isClerkAPIResponseError(error)) {
     return new UpstreamFailure({ kind: 'unknown', message: error instanceof Error ? error.message : String(error) });

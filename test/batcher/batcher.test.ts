@@ -27,6 +27,7 @@ function recordingBatcher(overrides: Partial<ConstructorParameters<typeof Invita
     },
     windowMs: 20,
     windowMaxMs: 20,
+    requestTimeoutMs: 30_000,
     scarcity: () => 0,
     maxPending: 10_000,
     ...overrides,
