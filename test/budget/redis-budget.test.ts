@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget } from '../../src/budget/create-budget.ts';
 import { budgetKeys, RedisBudget, type RedisBudgetOptions } from '../../src/budget/redis-budget.ts';
-import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from '../limiter/redis-env.ts';
+import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from '../support/redis.ts';
 import { budgetBehaviour, manualClock } from './behaviour.ts';
 
 const redisUp = await redisReachable('budget/redis-budget');

@@ -4,7 +4,7 @@ import { RedisStore } from 'graphql-rate-limit';
 import { fromGraphQLRateLimitStore } from '../../src/limiter/legacy-store.ts';
 import { RedisCallerLimitStore } from '../../src/limiter/redis-store.ts';
 import { limiterBehaviour } from './behaviour.ts';
-import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from './redis-env.ts';
+import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from '../support/redis.ts';
 import { codes, concurrentPings, limitedSchema, run } from './schema.ts';
 
 const redisUp = await redisReachable('limiter/redis-store');
