@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import type { GatewayServices } from './context.ts';
 import { createGuardRedis } from './limiter/index.ts';
 import type { Logger } from './logger.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { composeObservers, logObserver } from './batcher/log-observer.ts';
 
 export interface GatewayDeps {
   config: Config;
@@ -21,6 +23,7 @@ export interface GatewayDeps {
 export interface Gateway {
   services: GatewayServices;
   redis: Redis | undefined;
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
     marginMs: config.upstreamTimeoutMs,
   });
+  let batcherRef: InvitationBatcher | undefined;
+  const metrics = new GatewayMetrics({ budget, pending: () => batcherRef?.pending ?? 0 });
   const dispatcher = new BatchDispatcher({
     upstream,
     budget,
@@ -45,12 +50,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
-    observer: {
-      budgetRefused: (channel, reason, retryAfterMs) =>
-        logger.warn({ channel, reason, retryAfterMs }, `upstream ${channel} channel refused: ${reason}`),
-      upstreamCall: (channel, items, result, ms, status) =>
-        logger.info({ channel, items, result, ms: Math.round(ms), status }, 'clerk call'),
-    },
+    observer: composeObservers(metrics.observer, logObserver(logger)),
   });
   const batcher = new InvitationBatcher({
     send: (items, deadline) => dispatcher.send(items, deadline),
@@ -59,7 +59,9 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     windowMaxMs: config.batchWindowMaxMs,
     scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),
     maxPending: config.maxPendingInvitations,
+    onBatch: (size, waitMs) => metrics.batch(size, waitMs),
   });
+  batcherRef = batcher;
   const services: GatewayServices = {
     batcher,
     upstream,
@@ -74,6 +76,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
   return {
     services,
     redis,
+    metrics,
     async close() {
       await batcher.drain();
       await budget.close();

@@ -1,9 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
+
+/** The requests whose items a batch carries, for the logs of the Clerk calls made for it. */
+export const batchRequests = new AsyncLocalStorage<{ requestIds: string[]; callerIds: string[] }>();
 
 /** The backstop fires this long after an item's deadline, so the dispatcher's own answer wins. */
 const BACKSTOP_GRACE_MS = 1_000;
@@ -162,7 +166,8 @@ export class InvitationBatcher {
     });
     let outcomes: InvitationOutcome[];
     try {
-      outcomes = await this.options.send(distinct, deadline);
+      const tags = { requestIds: unique(keys.map((k) => k.requestId)), callerIds: unique(keys.map((k) => k.callerId)) };
+      outcomes = await batchRequests.run(tags, () => this.options.send(distinct, deadline));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       outcomes = distinct.map((p) =>
@@ -178,3 +183,5 @@ export class InvitationBatcher {
     });
   }
 }
+
+const unique = (values: string[]) => [...new Set(values)];

@@ -9,7 +9,7 @@ import { lookUp, safeToResend } from './reconcile.ts';
 
 /** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
 export interface DispatchObserver {
-  upstreamCall?(channel: Channel, items: number, result: 'ok' | UpstreamFailureInfo['kind'], ms: number, status?: number): void;
+  upstreamCall?(channel: Channel, items: number, result: 'ok' | UpstreamFailureInfo['kind'], ms: number, status?: number, traceId?: string): void;
   budgetRefused?(channel: Channel, reason: string, retryAfterMs: number): void;
   reconciled?(found: number, resent: number, unknown: number): void;
 }
@@ -177,7 +177,7 @@ export class BatchDispatcher {
       } catch (error) {
         const info = classifyUpstreamError(error).info;
         const status = 'status' in info ? info.status : info.kind === 'rate-limited' ? 429 : undefined;
-        this.options.observer?.upstreamCall?.(channel, items, info.kind, performance.now() - started, status);
+        this.options.observer?.upstreamCall?.(channel, items, info.kind, performance.now() - started, status, 'traceId' in info ? info.traceId : undefined);
         const waitMs = await this.afterTransientFailure(channel, info, attempt);
         if (waitMs !== undefined && attempt < MAX_RETRIES && this.fits(waitMs, round)) {
           await this.sleep(waitMs);

@@ -1,0 +1,38 @@
+import type { Channel } from '../budget/types.ts';
+import type { Logger } from '../logger.ts';
+import { batchRequests } from './batcher.ts';
+import type { DispatchObserver } from './dispatcher.ts';
+
+/** Runs several observers as one. */
+export function composeObservers(...observers: DispatchObserver[]): DispatchObserver {
+  return {
+    upstreamCall: (...args) => observers.forEach((o) => o.upstreamCall?.(...args)),
+    budgetRefused: (...args) => observers.forEach((o) => o.budgetRefused?.(...args)),
+    reconciled: (...args) => observers.forEach((o) => o.reconciled?.(...args)),
+  };
+}
+
+/**
+ * Logs each Clerk call at debug and a channel running dry once (not once per refused item), again only
+ * after the channel has carried a call in between.
+ */
+export function logObserver(logger: Logger): DispatchObserver {
+  const dry = new Set<Channel>();
+  return {
+    upstreamCall(channel, items, result, ms, status, clerkTraceId) {
+      dry.delete(channel);
+      const level = result === 'ok' ? 'info' : 'warn';
+      const requestIds = batchRequests.getStore()?.requestIds;
+      logger[level]({ channel, items, result, ms: Math.round(ms), status, clerkTraceId, requestIds }, `clerk ${channel} call: ${result}`);
+    },
+    budgetRefused(channel, reason, retryAfterMs) {
+      if (dry.has(channel)) return;
+      dry.add(channel);
+      const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+      logger.warn({ channel, reason, retryAfterSeconds }, `upstream ${channel} channel is dry (${reason}); next call admitted in ${retryAfterSeconds} s`);
+    },
+    reconciled(found, resent, unknown) {
+      logger.warn({ found, resent, unknown }, 'settled a Clerk call with an unknown outcome');
+    },
+  };
+}
