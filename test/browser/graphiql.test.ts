@@ -1,0 +1,83 @@
+/**
+ * GraphiQL as a person uses it: the gateway started like `npm start`, the page in headless Chromium,
+ * a click on the run button, and the created invitation in the result panel. Debian's Chromium is
+ * driven by playwright-core; no browser is downloaded and no request leaves this machine.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CDN_ASSETS, localGraphiqlAssets } from './graphiql-assets.ts';
+import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/graphiql.png', import.meta.url));
+const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/graphiql.png', import.meta.url));
+
+let gateway: GatewayProcess | undefined;
+let browser: Browser | undefined;
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+});
+
+describe('GraphiQL', () => {
+  it('runs the example createInvitations with the pre-filled headers and shows the created invitation', { timeout: 60_000 }, async (ctx) => {
+    if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (apt-get install -y chromium); the GraphiQL browser test needs it`);
+    gateway = await startGatewayProcess();
+    const html = await (await fetch(gateway.url, { headers: { accept: 'text/html' } })).text();
+    expect(html).toContain('Clerk invitation gateway');
+    // Yoga's default page loads GraphiQL from unpkg.com; serve that build locally or not at all.
+    const usesCdn = html.includes('https://unpkg.com/@graphql-yoga/graphiql@');
+    const assets = usesCdn ? await localGraphiqlAssets() : undefined;
+    if (usesCdn && !assets) {
+      ctx.skip('the GraphiQL page loads its assets from unpkg.com and @graphql-yoga/render-graphiql is not installed to serve them locally; this test never uses the network');
+    }
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const origin = new URL(gateway.url).origin;
+    const blocked: string[] = [];
+    await page.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`)) return route.continue();
+      const asset = assets?.get(CDN_ASSETS.exec(url)?.[1] ?? '');
+      if (asset) return route.fulfill({ status: 200, body: asset.body, contentType: asset.contentType, headers: { 'access-control-allow-origin': '*' } });
+      blocked.push(url);
+      return route.abort();
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.goto(gateway.url);
+    const runButton = page.locator('.graphiql-execute-button');
+    await runButton.waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('InviteTeammates');
+
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && r.url() === gateway!.url && (r.postData() ?? '').includes('createInvitations')),
+      runButton.click(),
+    ]);
+    // The demo key the gateway printed is what GraphiQL sent: nobody pasted it in.
+    expect(gateway.demoKey, `no demo key in the gateway's output:\n${gateway.output()}`).toMatch(/\S/);
+    expect(request.headers().authorization).toBe(`Bearer ${gateway.demoKey}`);
+
+    const result = page.locator('.graphiql-response');
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/"__typename":\s*"InvitationCreated"/);
+    const text = await result.innerText();
+    expect(text).toMatch(/"id":\s*"inv_\w+"/);
+    expect(text).toMatch(/"emailAddress":\s*"ada@example\.com"/);
+    expect(text).not.toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+
+    await mkdir(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    // The README's picture is refreshed on purpose only, so a test run never changes tracked files.
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await copyFile(SCREENSHOT, DOCS_SCREENSHOT);
+    expect(pageErrors).toEqual([]);
+    expect(blocked.filter((url) => !url.includes('favicon'))).toEqual([]);
+  });
+});
