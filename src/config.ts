@@ -1,4 +1,12 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
+
+/** A gateway API key as configured: the caller's name and the SHA-256 of the key, never the key. */
+export interface ApiKeyEntry {
+  name: string;
+  /** Lower-case hex SHA-256 of the key. */
+  sha256: string;
+}
 
 /** Read once at startup; every later module receives typed values and never touches process.env. */
 export interface Config {
@@ -9,6 +17,28 @@ export interface Config {
   /** Absent: the gateway starts the embedded Clerk emulator (demo mode). */
   clerkSecretKey: string | undefined;
   clerkApiUrl: string;
+  /** Clerk's PEM public key (SPKI) for networkless token checks; absent: keys come from Clerk's JWKS. */
+  clerkJwtKey: string | undefined;
+  /** Origins allowed in a session token's `azp`; empty: not checked. */
+  clerkAuthorizedParties: string[];
+  /** Organization roles that may invite (any match grants). */
+  inviterRoles: string[];
+  /** Organization permissions that may invite (any match grants). */
+  inviterPermissions: string[];
+  /** Clerk machine ids (`mch_…`) whose M2M tokens may invite. */
+  inviterMachines: string[];
+  /** Gateway API keys for tools; each has every inviter and admin right. */
+  apiKeys: ApiKeyEntry[];
+  /** Browser origins allowed to call cross-origin; empty: same-origin only. `*`: any origin, no cookies. */
+  corsOrigins: string[];
+  /** Origins an absolute `redirectUrl` may point to; paths are always allowed. */
+  allowedRedirectOrigins: string[];
+  maxRequestBodyBytes: number;
+  maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryCost: number;
+  graphiql: boolean;
+  introspection: boolean;
   batchWindowMs: number;
   batchWindowMaxMs: number;
   maxInvitationsPerRequest: number;
@@ -32,6 +62,66 @@ export class ConfigError extends Error {
 
 const positiveInt = z.coerce.number().int().positive();
 const windowPattern = /^\d+(ms|s|m|h|d)$/;
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** A comma list whose items each pass `check` (which returns the problem, or undefined). */
+const commaList = (check: (item: string) => string | undefined) =>
+  z.string().transform((value, ctx) => {
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    for (const item of items) {
+      const problem = check(item);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: value });
+    }
+    return items;
+  });
+
+const originProblem = (item: string): string | undefined => {
+  let url: URL;
+  try {
+    url = new URL(item);
+  } catch {
+    return `"${item}" is not an origin like https://app.example.com`;
+  }
+  const bare = item.replace(/\/$/, '');
+  if (!/^https?:$/.test(url.protocol) || url.origin !== bare) {
+    return `"${item}" is not an origin like https://app.example.com (scheme, host and port only)`;
+  }
+  return undefined;
+};
+const origins = commaList(originProblem).transform((items) => items.map((item) => new URL(item).origin));
+
+/** Clerk's PEM public key, given with real newlines or `\n` escapes (one-line env files). */
+const jwtKey = z.string().transform((value, ctx) => {
+  const pem = value.replace(/\\n/g, '\n').trim();
+  try {
+    const key = createPublicKey(pem);
+    const details = key.asymmetricKeyDetails;
+    // The SDK reads the modulus straight out of the PEM text, which only works for this key shape.
+    if (key.asymmetricKeyType !== 'rsa' || details?.modulusLength !== 2048 || details.publicExponent !== 65537n) {
+      throw new Error('not RSA-2048');
+    }
+    return key.export({ type: 'spki', format: 'pem' }).toString();
+  } catch {
+    ctx.issues.push({ code: 'custom', message: "must be Clerk's JWT public key: an RSA-2048 PEM (-----BEGIN PUBLIC KEY-----)", input: value });
+    return z.NEVER;
+  }
+});
+
+const apiKeyEntry = /^([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})$/;
+const apiKeys = commaList((item) => {
+  if (apiKeyEntry.test(item)) return undefined;
+  const name = item.split(':')[0] ?? '';
+  return `entry "${/^[A-Za-z0-9._-]{1,64}$/.test(name) ? name : '?'}:…" must be name:sha256-hex (printf %s "$KEY" | sha256sum)`;
+}).transform((items, ctx) => {
+  const entries = items.map((item) => {
+    const [, name, hash] = apiKeyEntry.exec(item) as RegExpExecArray;
+    return { name: name as string, sha256: (hash as string).toLowerCase() };
+  });
+  const names = entries.map((e) => e.name);
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length > 0) ctx.issues.push({ code: 'custom', message: `names must be unique (repeated: ${repeated.join(', ')})`, input: '' });
+  return entries;
+});
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -40,6 +130,26 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLERK_SECRET_KEY: z.string().regex(/^sk_(test|live)_\S+$/, 'must look like sk_test_… or sk_live_…').optional(),
   CLERK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.clerk.com'),
+  CLERK_JWT_KEY: jwtKey.optional(),
+  CLERK_AUTHORIZED_PARTIES: origins.default([]),
+  INVITER_ROLES: commaList((item) => (/^org:[\w:-]+$/.test(item) ? undefined : `"${item}" is not a Clerk role key like org:admin`)).default(['org:admin']),
+  INVITER_PERMISSIONS: commaList((item) =>
+    /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
+  ).default([]),
+  INVITER_MACHINES: commaList((item) => (/^mch_\w+$/.test(item) ? undefined : `"${item}" is not a Clerk machine id like mch_…`)).default([]),
+  GATEWAY_API_KEYS: apiKeys.default([]),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.trim())
+    .pipe(z.union([z.literal('*').transform(() => ['*']), origins]))
+    .default([]),
+  ALLOWED_REDIRECT_ORIGINS: origins.default([]),
+  MAX_REQUEST_BODY_BYTES: positiveInt.min(1024).default(1_048_576),
+  MAX_QUERY_DEPTH: positiveInt.max(100).default(8),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(1000).default(10),
+  MAX_QUERY_COST: positiveInt.default(1000),
+  GRAPHIQL: flag.optional(),
+  INTROSPECTION: flag.optional(),
   BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(20),
   BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MAX_INVITATIONS_PER_REQUEST: positiveInt.max(10_000).default(100),
@@ -83,6 +193,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
     problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: must be below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
   }
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.CLERK_SECRET_KEY) {
+    // Demo mode hands an API key to whoever opens GraphiQL; it has no place in production.
+    problems.push('CLERK_SECRET_KEY=unset: required when NODE_ENV=production (without it the gateway starts in demo mode with an embedded Clerk emulator)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -91,6 +206,20 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     clerkSecretKey: e.CLERK_SECRET_KEY,
     clerkApiUrl: e.CLERK_API_URL,
+    clerkJwtKey: e.CLERK_JWT_KEY,
+    clerkAuthorizedParties: e.CLERK_AUTHORIZED_PARTIES,
+    inviterRoles: e.INVITER_ROLES,
+    inviterPermissions: e.INVITER_PERMISSIONS,
+    inviterMachines: e.INVITER_MACHINES,
+    apiKeys: e.GATEWAY_API_KEYS,
+    corsOrigins: e.CORS_ORIGINS,
+    allowedRedirectOrigins: e.ALLOWED_REDIRECT_ORIGINS,
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryAliases: e.MAX_QUERY_ALIASES,
+    maxQueryCost: e.MAX_QUERY_COST,
+    graphiql: e.GRAPHIQL ?? !production,
+    introspection: e.INTROSPECTION ?? !production,
     batchWindowMs: e.BATCH_WINDOW_MS,
     batchWindowMaxMs: e.BATCH_WINDOW_MAX_MS,
     maxInvitationsPerRequest: e.MAX_INVITATIONS_PER_REQUEST,

@@ -71,7 +71,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
       bulkPerHour: config.upstreamBulkPerHour,
       singlePerHour: config.upstreamSinglePerHour,
     },
-    validation: {},
+    validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
   };
   return {
     services,

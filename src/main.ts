@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createDemoKey } from './auth/demo-key.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
@@ -17,29 +18,41 @@ function readConfig(): Config {
   }
 }
 
-const config = readConfig();
-const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+const loaded = readConfig();
+const logger = createLogger({ level: loaded.logLevel, pretty: process.stdout.isTTY });
 
 // Without a Clerk key the gateway brings its own Clerk: the emulator, on a free loopback port.
-const emulator = config.clerkSecretKey
+// (loadConfig refuses this in production.)
+const emulator = loaded.clerkSecretKey
   ? undefined
   : await startEmulator({
       port: 0,
       secretKeys: [`sk_test_emulator_${randomBytes(12).toString('hex')}`],
-      limits: { bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour },
+      limits: { bulkPerHour: loaded.upstreamBulkPerHour, singlePerHour: loaded.upstreamSinglePerHour },
       control: true,
     });
 const clerk = emulator
   ? { secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url }
-  : { secretKey: config.clerkSecretKey!, apiUrl: config.clerkApiUrl };
+  : { secretKey: loaded.clerkSecretKey!, apiUrl: loaded.clerkApiUrl };
 
-const app = createApp({ config, logger, clerk });
+// Demo mode: a key that lives as long as this process, so GraphiQL works at once and nothing is open.
+const demo = emulator ? createDemoKey() : undefined;
+const config: Config = demo ? { ...loaded, apiKeys: [...loaded.apiKeys, demo.entry] } : loaded;
+
+const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers });
 const server = createServer(app.yoga);
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   if (emulator) logger.info(`no CLERK_SECRET_KEY: using the embedded Clerk emulator at ${emulator.url}`);
+  if (demo) {
+    // Straight to stdout, once: the logger would redact it, and log shippers should never see it.
+    process.stdout.write(`demo API key (valid until this process exits; GraphiQL already sends it):\n  Authorization: Bearer ${demo.key}\n`);
+    if (!['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+      logger.warn(`HOST=${config.host}: GraphiQL hands the demo API key to anyone who can reach this address`);
+    }
+  }
   logger.info(`GraphiQL: ${base}/graphql`);
 });
 

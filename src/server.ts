@@ -1,10 +1,19 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Authenticate } from './auth/authenticator.ts';
+import { authorizeFirst } from './auth/authorize-first.ts';
+import { notAllowed } from './auth/rights.ts';
+import { builder } from './builder.ts';
 import type { Config } from './config.ts';
-import type { GatewayContext, GatewayServices } from './context.ts';
+import type { Caller, GatewayContext, GatewayServices } from './context.ts';
 import { GRAPHIQL_EXAMPLE } from './graphiql-example.ts';
 import { applyRateLimits, type CallerLimitStore } from './limiter/index.ts';
-import type { Logger } from './logger.ts';
+import { scrub, type Logger } from './logger.ts';
+import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
+import { useCors } from './plugins/use-cors.ts';
+import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
+import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
+import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { schema } from './schema/index.ts';
 
@@ -14,28 +23,71 @@ export interface ServerOptions {
   logger: Logger;
   callerLimits: CallerLimitStore;
   notReadyReasons: () => Promise<string[]>;
+  authenticate: Authenticate;
   /** Headers GraphiQL sends, e.g. the demo API key. */
   graphiqlHeaders?: Record<string, string>;
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
+/**
+ * yoga logs a failure by passing the Error itself; pino then copies its message into `msg` where the
+ * logger's scrubbing never sees it, and an upstream error quoting a key would reach the log as is.
+ */
+function forYoga(logger: Logger) {
+  const level =
+    (name: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first] = args;
+      if (first instanceof Error) logger[name]({ err: first }, scrub(first.message));
+      else (logger[name] as (...values: unknown[]) => void).apply(logger, args);
+    };
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
+}
+
+// Only reachable if a request skipped authentication, which the plugin order rules out; it holds no rights.
+const NOBODY: Caller = { id: 'anonymous', kind: 'anonymous' };
+
 /** Composes the yoga server; behaviour lives in the plugins and modules it names. */
-export function createGatewayYoga({ config, services, logger, callerLimits, notReadyReasons, graphiqlHeaders }: ServerOptions): GatewayYoga {
+export function createGatewayYoga(options: ServerOptions): GatewayYoga {
+  const { config, services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders } = options;
   const limited = applyRateLimits(schema, {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
     override: { max: config.rateLimitMax, window: config.rateLimitWindow },
   });
+  const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
+    builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),
+  );
   return createYoga<Record<string, unknown>, GatewayContext>({
-    schema: limited,
-    logging: logger,
-    graphiql: { defaultQuery: GRAPHIQL_EXAMPLE, title: 'Clerk invitation gateway', headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders) : undefined },
-    context: ({ request }) => ({
-      requestId: requestIdOf(request),
-      caller: { id: `ip:${request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'local'}`, kind: 'anonymous' },
-      services,
-    }),
-    plugins: [useRequestId(), useHealthChecks({ notReadyReasons })],
+    schema: guarded,
+    logging: forYoga(logger),
+    graphiql: config.graphiql && {
+      defaultQuery: GRAPHIQL_EXAMPLE,
+      title: 'Clerk invitation gateway',
+      headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders) : undefined,
+    },
+    landingPage: config.graphiql,
+    // useCors below replaces yoga's permissive default.
+    cors: false,
+    maxRequestBodySize: config.maxRequestBodyBytes,
+    // Never put stacks or original messages in answers, whatever NODE_ENV says; the log has them.
+    maskedErrors: { isDev: false },
+    context: ({ request }) => ({ requestId: requestIdOf(request), caller: callerOf(request) ?? NOBODY, services }),
+    plugins: [
+      useRequestId(),
+      useHealthChecks({ notReadyReasons }),
+      useCors({ origins: config.corsOrigins }),
+      // CSRF before authentication: a forged request's cookie is not even verified.
+      useCsrfPrevention(),
+      useAuthentication({ authenticate, logger }),
+      useOperationLimits({
+        maxDepth: config.maxQueryDepth,
+        maxAliases: config.maxQueryAliases,
+        maxCost: config.maxQueryCost,
+        blockFieldSuggestions: !config.introspection,
+      }),
+      !config.introspection && useDisableIntrospection(),
+    ],
   });
 }

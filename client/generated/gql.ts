@@ -15,11 +15,17 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "mutation CreateInvitations($invitations: [InvitationInput!]!) {\n  createInvitations(invitations: $invitations) {\n    createdCount\n    failedCount\n    results {\n      __typename\n      ... on InvitationCreated {\n        invitation {\n          id\n          emailAddress\n          status\n          url\n          expiresAt\n          createdAt\n        }\n      }\n      ... on InvitationFailed {\n        emailAddress\n        code\n        message\n        retryable\n        retryAfterSeconds\n        clerkTraceId\n      }\n    }\n  }\n}": typeof types.CreateInvitationsDocument,
+    "query FindInvitations($query: String!) {\n  invitations(query: $query, first: 20) {\n    edges {\n      node {\n        id\n        emailAddress\n        status\n        createdAt\n      }\n    }\n  }\n}": typeof types.FindInvitationsDocument,
     "query GatewayStatus {\n  gatewayStatus {\n    pendingInvitations\n    channels {\n      channel\n      limit\n      remaining\n      resetAt\n      pausedUntil\n    }\n  }\n}": typeof types.GatewayStatusDocument,
+    "query Invitations($status: InvitationStatus, $query: String, $first: Int, $after: String) {\n  invitations(status: $status, query: $query, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        emailAddress\n        status\n        publicMetadata\n        expiresAt\n        createdAt\n        updatedAt\n      }\n    }\n  }\n}": typeof types.InvitationsDocument,
+    "mutation RevokeInvitation($id: ID!) {\n  revokeInvitation(id: $id) {\n    id\n    emailAddress\n    status\n    revoked\n    updatedAt\n  }\n}": typeof types.RevokeInvitationDocument,
 };
 const documents: Documents = {
     "mutation CreateInvitations($invitations: [InvitationInput!]!) {\n  createInvitations(invitations: $invitations) {\n    createdCount\n    failedCount\n    results {\n      __typename\n      ... on InvitationCreated {\n        invitation {\n          id\n          emailAddress\n          status\n          url\n          expiresAt\n          createdAt\n        }\n      }\n      ... on InvitationFailed {\n        emailAddress\n        code\n        message\n        retryable\n        retryAfterSeconds\n        clerkTraceId\n      }\n    }\n  }\n}": types.CreateInvitationsDocument,
+    "query FindInvitations($query: String!) {\n  invitations(query: $query, first: 20) {\n    edges {\n      node {\n        id\n        emailAddress\n        status\n        createdAt\n      }\n    }\n  }\n}": types.FindInvitationsDocument,
     "query GatewayStatus {\n  gatewayStatus {\n    pendingInvitations\n    channels {\n      channel\n      limit\n      remaining\n      resetAt\n      pausedUntil\n    }\n  }\n}": types.GatewayStatusDocument,
+    "query Invitations($status: InvitationStatus, $query: String, $first: Int, $after: String) {\n  invitations(status: $status, query: $query, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        emailAddress\n        status\n        publicMetadata\n        expiresAt\n        createdAt\n        updatedAt\n      }\n    }\n  }\n}": types.InvitationsDocument,
+    "mutation RevokeInvitation($id: ID!) {\n  revokeInvitation(id: $id) {\n    id\n    emailAddress\n    status\n    revoked\n    updatedAt\n  }\n}": types.RevokeInvitationDocument,
 };
 
 /**
@@ -43,7 +49,19 @@ export function graphql(source: "mutation CreateInvitations($invitations: [Invit
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query FindInvitations($query: String!) {\n  invitations(query: $query, first: 20) {\n    edges {\n      node {\n        id\n        emailAddress\n        status\n        createdAt\n      }\n    }\n  }\n}"): (typeof documents)["query FindInvitations($query: String!) {\n  invitations(query: $query, first: 20) {\n    edges {\n      node {\n        id\n        emailAddress\n        status\n        createdAt\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query GatewayStatus {\n  gatewayStatus {\n    pendingInvitations\n    channels {\n      channel\n      limit\n      remaining\n      resetAt\n      pausedUntil\n    }\n  }\n}"): (typeof documents)["query GatewayStatus {\n  gatewayStatus {\n    pendingInvitations\n    channels {\n      channel\n      limit\n      remaining\n      resetAt\n      pausedUntil\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Invitations($status: InvitationStatus, $query: String, $first: Int, $after: String) {\n  invitations(status: $status, query: $query, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        emailAddress\n        status\n        publicMetadata\n        expiresAt\n        createdAt\n        updatedAt\n      }\n    }\n  }\n}"): (typeof documents)["query Invitations($status: InvitationStatus, $query: String, $first: Int, $after: String) {\n  invitations(status: $status, query: $query, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        emailAddress\n        status\n        publicMetadata\n        expiresAt\n        createdAt\n        updatedAt\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeInvitation($id: ID!) {\n  revokeInvitation(id: $id) {\n    id\n    emailAddress\n    status\n    revoked\n    updatedAt\n  }\n}"): (typeof documents)["mutation RevokeInvitation($id: ID!) {\n  revokeInvitation(id: $id) {\n    id\n    emailAddress\n    status\n    revoked\n    updatedAt\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

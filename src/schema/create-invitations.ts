@@ -41,6 +41,7 @@ builder.mutationField('createInvitations', (t) =>
     description:
       'Invites people to the Clerk application. Items from concurrent calls are sent together in Clerk bulk calls; ' +
       'each item gets its own result. A bad item fails alone and is never sent.',
+    authScopes: { inviter: true },
     directives: { rateLimit: { max: 100, window: '1h', arrayLengthField: 'invitations' } },
     args: {
       invitations: t.arg({

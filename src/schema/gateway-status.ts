@@ -47,6 +47,7 @@ builder.queryField('gatewayStatus', (t) =>
   t.field({
     type: GatewayStatusRef,
     description: "Clerk's remaining hourly allowance per channel and this replica's queue, for internal tools.",
+    authScopes: { inviter: true },
     resolve: async (_root, _args, { services }) => ({
       channels: await Promise.all([services.budget.status('bulk'), services.budget.status('single')]),
       pendingInvitations: services.batcher.pending,

@@ -14,7 +14,12 @@ function pothosSchema() {
     Directives: {
       rateLimit: { locations: 'FIELD_DEFINITION'; args: { max?: number; window?: string; arrayLengthField?: string } };
     };
-  }>({ plugins: [DirectivesPlugin], directives: { useGraphQLToolsUnorderedDirectives: true } });
+  }>({
+    plugins: [DirectivesPlugin],
+    directives: { useGraphQLToolsUnorderedDirectives: true },
+    // The gateway's builder loads plugin-scope-auth, whose global types make this option required everywhere.
+    scopeAuth: { authScopes: () => ({}) },
+  });
   builder.queryType({
     fields: (t) => ({
       ping: t.string({ nullable: true, directives: { rateLimit: { window: '1m', max: 10 } }, resolve: () => 'pong' }),

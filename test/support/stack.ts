@@ -1,11 +1,19 @@
+import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.ts';
+import type { Upstream } from '../../src/clerk/upstream.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export interface StackOptions {
-  env?: Record<string, string>;
+  /** Gateway environment; a function gets the running emulator (e.g. for CLERK_JWT_KEY). */
+  env?: Record<string, string> | ((emulator: Emulator) => Record<string, string> | Promise<Record<string, string>>);
   emulator?: EmulatorOptions;
+  /** Keep log lines in `stack.logs` at this level; default: no logging. */
+  logLevel?: string;
+  /** Replaces the Clerk client; the emulator still runs. */
+  upstream?: Upstream;
 }
 
 export interface GraphQLBody<T = any> {
@@ -13,20 +21,50 @@ export interface GraphQLBody<T = any> {
   errors?: { message: string; extensions?: Record<string, any> }[];
 }
 
-/** The emulator on a real port and a gateway talking to it through the real SDK, served in process. */
-export async function startStack({ env = {}, emulator: emulatorOptions = {} }: StackOptions = {}) {
+/** Header overrides: a value replaces the default, `null` removes it (e.g. `{ authorization: null }`). */
+export type HeaderOverrides = Record<string, string | null>;
+
+function mergeHeaders(defaults: Record<string, string>, overrides: HeaderOverrides = {}): Record<string, string> {
+  const merged: Record<string, string | null> = { ...defaults };
+  for (const [name, value] of Object.entries(overrides)) merged[name.toLowerCase()] = value;
+  return Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+/**
+ * The emulator on a real port and a gateway talking to it through the real SDK, served in process.
+ * Requests carry a valid gateway API key (`stack.apiKey`) unless a test overrides the headers.
+ */
+export async function startStack({ env = {}, emulator: emulatorOptions = {}, logLevel, upstream }: StackOptions = {}) {
   const emulator: Emulator = await startEmulator({ port: 0, ...emulatorOptions });
-  const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
+  const secretKey = emulator.secretKeys[0]!;
+  const apiKey = generateApiKey();
+  const given = typeof env === 'function' ? await env(emulator) : env;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '100000',
+    CLERK_SECRET_KEY: secretKey,
+    ...given,
+    GATEWAY_API_KEYS: [`test:${hashApiKey(apiKey)}`, given.GATEWAY_API_KEYS].filter(Boolean).join(','),
+  });
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
   const app: App = createApp({
     config,
-    logger: createLogger({ level: 'silent' }),
-    clerk: { secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url },
+    logger: createLogger({ level: logLevel ?? 'silent', destination }),
+    clerk: { secretKey, apiUrl: emulator.url },
+    upstream,
   });
+  const defaults = { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${apiKey}` };
 
-  async function request<T = any>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+  async function request<T = any>(query: string, variables?: Record<string, unknown>, headers?: HeaderOverrides) {
     const response = await app.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      headers: mergeHeaders(defaults, headers),
       body: JSON.stringify({ query, variables }),
     });
     return { response, body: (await response.json()) as GraphQLBody<T> };
@@ -35,9 +73,16 @@ export async function startStack({ env = {}, emulator: emulatorOptions = {} }: S
   return {
     emulator,
     app,
+    config,
+    apiKey,
+    secretKey,
+    /** Captured log lines (JSON), when `logLevel` was given. */
+    logs,
     request,
+    /** A raw request to the gateway: no default headers, no credential. */
+    fetch: (path: string, init: RequestInit = {}) => app.yoga.fetch(`http://gateway.test${path}`, init),
     /** createInvitations with the given items; returns the payload or throws on a GraphQL error. */
-    async invite(items: Array<string | Record<string, unknown>>, headers?: Record<string, string>) {
+    async invite(items: Array<string | Record<string, unknown>>, headers?: HeaderOverrides) {
       const invitations = items.map((i) => (typeof i === 'string' ? { emailAddress: i } : i));
       const { body } = await request(CREATE_INVITATIONS, { invitations }, headers);
       if (!body.data) throw new Error(JSON.stringify(body.errors));

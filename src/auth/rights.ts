@@ -1,0 +1,25 @@
+import type { Caller } from '../context.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+
+/** Who may invite (INVITER_ROLES, INVITER_PERMISSIONS, INVITER_MACHINES); any match grants. */
+export interface InviterPolicy {
+  roles: readonly string[];
+  permissions: readonly string[];
+  machines: readonly string[];
+}
+
+export function userMayInvite(org: { role: string | null; permissions: readonly string[] }, policy: InviterPolicy): boolean {
+  return (org.role !== null && policy.roles.includes(org.role)) || org.permissions.some((p) => policy.permissions.includes(p));
+}
+
+export const machineMayInvite = (machineId: string, policy: InviterPolicy): boolean => policy.machines.includes(machineId);
+
+/** The error for a caller that lacks the `inviter` scope. */
+export function notAllowed(caller: Caller): Error {
+  if (caller.kind === 'anonymous') return new UnauthenticatedError();
+  const what =
+    caller.kind === 'user'
+      ? 'Your session needs an inviter role or permission in its active organization.'
+      : 'This machine is not listed in INVITER_MACHINES.';
+  return new ForbiddenError(`You are signed in but not allowed to invite people or manage invitations. ${what}`);
+}

@@ -1,0 +1,45 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Authenticate, AuthOutcome } from '../auth/authenticator.ts';
+import type { Caller } from '../context.ts';
+import { ServiceUnavailableError, UnauthenticatedError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { requestIdOf } from './use-request-id.ts';
+
+export interface AuthenticationOptions {
+  authenticate: Authenticate;
+  logger: Logger;
+}
+
+const callers = new WeakMap<Request, Caller>();
+
+/** The caller `useAuthentication` admitted for this request; undefined if it never ran. */
+export const callerOf = (request: Request): Caller | undefined => callers.get(request);
+
+function publicMessage(outcome: Extract<AuthOutcome, { ok: false }>): string | undefined {
+  if (outcome.reason === 'no-credential') return undefined;
+  if (outcome.reason === 'token-expired') return 'The session token has expired; get a fresh one from Clerk (getToken()) and retry.';
+  if (outcome.reason === 'two-credentials') return 'Send one credential: either Authorization or X-API-Key, not both.';
+  return 'The credential is not valid.';
+}
+
+/**
+ * Every GraphQL request needs a credential; without a valid one it ends here with 401 before its
+ * body is parsed, so it reaches neither Clerk, nor the budget, nor the caller limits. The reason goes
+ * to the log (the credential never does); the caller learns only what helps it recover.
+ */
+export function useAuthentication({ authenticate, logger }: AuthenticationOptions): Plugin {
+  return {
+    async onRequestParse({ request }) {
+      const outcome = await authenticate(request);
+      if (outcome.ok) {
+        callers.set(request, outcome.caller);
+        logger.debug({ requestId: requestIdOf(request), caller: outcome.caller.id, via: outcome.source }, 'authenticated');
+        return;
+      }
+      const { reason, detail, source, status } = outcome;
+      logger.info({ requestId: requestIdOf(request), reason, detail, via: source, status }, `authentication failed: ${reason}`);
+      if (status === 503) throw new ServiceUnavailableError('Credentials cannot be checked right now (Clerk is unreachable); retry shortly.', 5);
+      throw new UnauthenticatedError(publicMessage(outcome));
+    },
+  };
+}
