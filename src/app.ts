@@ -5,6 +5,8 @@ import { MemoryCallerLimitStore, RedisCallerLimitStore, type CallerLimitStore } 
 import type { Logger } from './logger.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
 import type { Upstream } from './clerk/upstream.ts';
+import type { Clock } from './budget/types.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 export interface AppOptions {
   config: Config;
@@ -12,13 +14,16 @@ export interface AppOptions {
   clerk: { secretKey: string; apiUrl: string };
   upstream?: Upstream;
   graphiqlHeaders?: Record<string, string>;
+  clock?: Clock;
 }
 
 export interface App {
   yoga: GatewayYoga;
   gateway: Gateway;
   callerLimits: CallerLimitStore;
-  /** Turns /readyz red, answers what is in flight, flushes the batcher and closes Redis. */
+  /** Turns /readyz red and sends queued items without waiting out their batching window. */
+  beginShutdown(): void;
+  /** Waits for every batch sent to be answered, then closes Redis. */
   close(): Promise<void>;
 }
 
@@ -29,15 +34,46 @@ function warnAboutAuth(config: Config, logger: Logger): void {
   if (config.corsOrigins.includes('*')) logger.warn('CORS_ORIGINS=*: any site may call the gateway with a header credential');
 }
 
+function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): CallerLimitStore {
+  return {
+    async hit(identity, request) {
+      const result = await store.hit(identity, request);
+      if (!result.allowed) metrics.callerRejections.inc();
+      return result;
+    },
+  };
+}
+
+/** Whether the cheapest Clerk call answers; remembered for a few seconds so probes cannot flood Clerk. */
+function probeClerk(upstream: Upstream, cacheMs = 5_000) {
+  let checkedAt = -Infinity;
+  let last: Promise<string | undefined> = Promise.resolve(undefined);
+  return () => {
+    if (performance.now() - checkedAt > cacheMs) {
+      checkedAt = performance.now();
+      last = upstream.list({ limit: 1, offset: 0 }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+    }
+    return last;
+  };
+}
+
 /** One gateway process: shared services plus the yoga server in front of them. */
-export function createApp({ config, logger, clerk, upstream, graphiqlHeaders }: AppOptions): App {
-  const gateway = createGatewayServices({ config, logger, clerk, upstream });
-  const callerLimits = gateway.redis ? new RedisCallerLimitStore({ redis: gateway.redis }) : new MemoryCallerLimitStore();
+export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, clock }: AppOptions): App {
+  const gateway = createGatewayServices({ config, logger, clerk, upstream, clock });
+  const store = gateway.redis ? new RedisCallerLimitStore({ redis: gateway.redis }) : new MemoryCallerLimitStore();
+  const callerLimits = countRejections(store, gateway.metrics);
   let closing = false;
+  const clerkReachable = probeClerk(gateway.services.upstream);
   const notReadyReasons = async () => {
+    // Shutting down answers at once: the load balancer must stop sending before anything else is checked.
+    if (closing) return ['shutting down'];
     const reasons: string[] = [];
-    if (closing) reasons.push('shutting down');
     if (gateway.redis && gateway.redis.status !== 'ready') reasons.push(`redis is ${gateway.redis.status}`);
+    const clerkProblem = await clerkReachable();
+    if (clerkProblem) reasons.push(`clerk: ${clerkProblem}`);
     return reasons;
   };
   const authenticate = createAuthenticator({
@@ -57,6 +93,10 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders }: 
     yoga,
     gateway,
     callerLimits,
+    beginShutdown() {
+      closing = true;
+      gateway.services.batcher.flush();
+    },
     async close() {
       closing = true;
       await gateway.close();

@@ -38,6 +38,8 @@ export interface Config {
   maxQueryAliases: number;
   maxQueryCost: number;
   graphiql: boolean;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
   introspection: boolean;
   batchWindowMs: number;
   batchWindowMaxMs: number;
@@ -149,6 +151,7 @@ const schema = z.object({
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(1000).default(10),
   MAX_QUERY_COST: positiveInt.default(1000),
   GRAPHIQL: flag.optional(),
+  METRICS: flag.default(true),
   INTROSPECTION: flag.optional(),
   BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(20),
   BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
@@ -219,6 +222,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     maxQueryAliases: e.MAX_QUERY_ALIASES,
     maxQueryCost: e.MAX_QUERY_COST,
     graphiql: e.GRAPHIQL ?? !production,
+    metrics: e.METRICS,
     introspection: e.INTROSPECTION ?? !production,
     batchWindowMs: e.BATCH_WINDOW_MS,
     batchWindowMaxMs: e.BATCH_WINDOW_MAX_MS,

@@ -1,15 +1,19 @@
 import type { InvitationBatcher } from './batcher/batcher.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { Upstream } from './clerk/upstream.ts';
+import type { IdempotencyStore } from './invitations/idempotency.ts';
 import type { ValidationOptions } from './invitations/validate-item.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 /** Long-lived parts shared by every request of one gateway process. */
 export interface GatewayServices {
   batcher: InvitationBatcher;
   upstream: Upstream;
   budget: UpstreamBudget;
-  limits: { maxInvitationsPerRequest: number; bulkPerHour: number; singlePerHour: number };
+  limits: { maxInvitationsPerRequest: number; bulkPerHour: number; singlePerHour: number; requestTimeoutMs: number };
   validation: ValidationOptions;
+  idempotency: IdempotencyStore;
+  metrics: GatewayMetrics;
 }
 
 /** Who is calling: a Clerk user, a gateway API key or a Clerk machine. */
@@ -28,4 +32,6 @@ export interface GatewayContext {
   requestId: string;
   caller: Caller;
   services: GatewayServices;
+  /** The `Idempotency-Key` header, when the caller sent one. */
+  idempotencyKey?: string;
 }

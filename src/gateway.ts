@@ -2,10 +2,11 @@ import type { Redis } from 'ioredis';
 import { InvitationBatcher } from './batcher/batcher.ts';
 import { BatchDispatcher } from './batcher/dispatcher.ts';
 import { createBudget } from './budget/index.ts';
-import type { UpstreamBudget } from './budget/types.ts';
+import type { Clock, UpstreamBudget } from './budget/types.ts';
 import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
 import type { Config } from './config.ts';
 import type { GatewayServices } from './context.ts';
+import { MemoryIdempotencyStore, RedisIdempotencyStore } from './invitations/idempotency.ts';
 import { createGuardRedis } from './limiter/index.ts';
 import type { Logger } from './logger.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   clerk: { secretKey: string; apiUrl: string };
   /** Replaces the Clerk client (benchmarks); tests use the emulator instead. */
   upstream?: Upstream;
+  /** The budget's clock; simulations and tests run hours in moments with it. */
+  clock?: Clock;
 }
 
 export interface Gateway {
@@ -28,7 +31,7 @@ export interface Gateway {
 }
 
 /** Builds the long-lived parts: one upstream client, one budget, one batcher per process. */
-export function createGatewayServices({ config, logger, clerk, upstream: given }: GatewayDeps): Gateway {
+export function createGatewayServices({ config, logger, clerk, upstream: given, clock }: GatewayDeps): Gateway {
   const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
@@ -40,6 +43,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     singlePerHour: config.upstreamSinglePerHour,
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
     marginMs: config.upstreamTimeoutMs,
+    clock,
   });
   let batcherRef: InvitationBatcher | undefined;
   const metrics = new GatewayMetrics({ budget, pending: () => batcherRef?.pending ?? 0 });
@@ -50,6 +54,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    now: clock && (() => clock.now()),
     observer: composeObservers(metrics.observer, logObserver(logger)),
   });
   const batcher = new InvitationBatcher({
@@ -70,7 +75,10 @@ export function createGatewayServices({ config, logger, clerk, upstream: given }
       maxInvitationsPerRequest: config.maxInvitationsPerRequest,
       bulkPerHour: config.upstreamBulkPerHour,
       singlePerHour: config.upstreamSinglePerHour,
+      requestTimeoutMs: config.requestTimeoutMs,
     },
+    idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
+    metrics,
     validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
   };
   return {

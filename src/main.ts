@@ -57,13 +57,28 @@ server.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+/**
+ * Readiness goes red first, then the listener closes, queued items leave at once, every request in
+ * flight is answered, and only then Redis closes. A stuck step cannot hold the process forever.
+ */
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  server.close();
+  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  const limitMs = config.requestTimeoutMs + 5_000;
+  setTimeout(() => {
+    logger.error({ limitMs }, 'shutdown did not finish in time; exiting');
+    process.exit(1);
+  }, limitMs).unref();
+  app.beginShutdown();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections turn idle as their last answer goes out; close them as they do.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  await closed;
+  clearInterval(sweeper);
   await app.close();
   await emulator?.close();
+  logger.info('shut down cleanly');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

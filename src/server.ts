@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticate } from './auth/authenticator.ts';
 import { authorizeFirst } from './auth/authorize-first.ts';
@@ -14,7 +15,9 @@ import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
+import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
+import { useRequestLogging } from './plugins/use-request-logging.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -67,16 +70,25 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       title: 'Clerk invitation gateway',
       headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders) : undefined,
     },
+    // GraphiQL's scripts come from this package, not a CDN: the page works offline and behind firewalls.
+    renderGraphiQL,
     landingPage: config.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
     maxRequestBodySize: config.maxRequestBodyBytes,
     // Never put stacks or original messages in answers, whatever NODE_ENV says; the log has them.
     maskedErrors: { isDev: false },
-    context: ({ request }) => ({ requestId: requestIdOf(request), caller: callerOf(request) ?? NOBODY, services }),
+    context: ({ request }) => ({
+      requestId: requestIdOf(request),
+      caller: callerOf(request) ?? NOBODY,
+      services,
+      idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
+    }),
     plugins: [
       useRequestId(),
+      useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),
+      config.metrics && useMetrics({ registry: services.metrics.registry }),
       useCors({ origins: config.corsOrigins }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),

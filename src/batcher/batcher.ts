@@ -100,8 +100,11 @@ export class InvitationBatcher {
     return Promise.race([result, late]).finally(() => clearTimeout(timer));
   }
 
-  /** Sends the open batch now instead of at the end of its window (shutdown). */
+  private hurry = false;
+
+  /** Sends the open batch now, and every later one without waiting for company (shutdown). */
   flush(): void {
+    this.hurry = true;
     this.open?.fire();
   }
 
@@ -119,7 +122,7 @@ export class InvitationBatcher {
   private schedule(dispatch: () => void): void {
     const openedAt = performance.now();
     const scarcity = Math.min(1, Math.max(0, this.options.scarcity()));
-    const windowMs = this.options.windowMs + (this.options.windowMaxMs - this.options.windowMs) * scarcity;
+    const windowMs = this.hurry ? 0 : this.options.windowMs + (this.options.windowMaxMs - this.options.windowMs) * scarcity;
     const batch: OpenBatch = {
       size: 0,
       fire: () => {

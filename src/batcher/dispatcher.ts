@@ -240,12 +240,17 @@ export class BatchDispatcher {
     });
     if (resend.length > 0) {
       await this.sendVia(pickChannel(this.options.policy, resend.length, this.options), resend, results, { ...round, resending: true });
-      // Refused as a duplicate: the first call did land after all, a moment after the lookup.
+      // Refused as a duplicate: either the first call landed after all, a moment after the lookup, or
+      // the address had an older invitation. Only a second lookup tells which.
       for (const p of resend) {
         const r = results[p.index];
         if (r?.kind !== 'failed' || r.code !== 'ALREADY_INVITED') continue;
         const again = await lookUp(this.options.upstream, p.params, sentAt);
         if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
+        if (again.found === null) {
+          const message = `${info.message}; a resend found an invitation, and looking it up failed too (${again.reason})`;
+          results[p.index] = outcomeUnknown(p.params.emailAddress, { message, traceId: info.traceId });
+        }
       }
     }
     const found = lookups.filter((l) => l.found === true).length;

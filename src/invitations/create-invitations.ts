@@ -1,5 +1,6 @@
 import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
+import { fingerprintOf, runIdempotent } from './idempotency.ts';
 import type { InvitationOutcome } from './types.ts';
 import { validateItems, type InvitationInput } from './validate-item.ts';
 
@@ -13,9 +14,26 @@ export interface CreateInvitationsResult {
  * may send them together with other callers' items.
  */
 export async function createInvitations(
-  { services, caller, requestId }: GatewayContext,
+  context: GatewayContext,
   inputs: readonly InvitationInput[],
+  idempotencyKey?: string | null,
 ): Promise<CreateInvitationsResult> {
+  const key = idempotencyKey ?? context.idempotencyKey;
+  const answer = key
+    ? await runIdempotent({
+        store: context.services.idempotency,
+        scope: context.caller.id,
+        key,
+        fingerprint: fingerprintOf(inputs),
+        waitMs: context.services.limits.requestTimeoutMs,
+        run: () => invite(context, inputs),
+      })
+    : await invite(context, inputs);
+  context.services.metrics.outcomes(answer.results);
+  return answer;
+}
+
+async function invite({ services, caller, requestId }: GatewayContext, inputs: readonly InvitationInput[]): Promise<CreateInvitationsResult> {
   const max = services.limits.maxInvitationsPerRequest;
   if (inputs.length === 0) {
     throw new BadUserInputError('invitations: give at least one invitation.', { field: 'invitations' });

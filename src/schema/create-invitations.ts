@@ -49,7 +49,12 @@ builder.mutationField('createInvitations', (t) =>
         required: true,
         description: 'The people to invite: 1 to MAX_INVITATIONS_PER_REQUEST (default 100) items.',
       }),
+      idempotencyKey: t.arg.string({
+        description:
+          'Makes a retry safe: a second call by the same caller with the same key within 24 hours returns the first ' +
+          'answer instead of inviting again. Same as the Idempotency-Key header. 1 to 255 printable characters.',
+      }),
     },
-    resolve: (_root, { invitations }, ctx) => createInvitations(ctx, invitations),
+    resolve: (_root, { invitations, idempotencyKey }, ctx) => createInvitations(ctx, invitations, idempotencyKey),
   }),
 );
