@@ -154,7 +154,7 @@ const schema = z.object({
   METRICS: flag.default(true),
   INTROSPECTION: flag.optional(),
   BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(20),
-  BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   MAX_INVITATIONS_PER_REQUEST: positiveInt.max(10_000).default(100),
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),

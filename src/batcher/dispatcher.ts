@@ -58,6 +58,7 @@ const backoffMs = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt);
  */
 export class BatchDispatcher {
   private bulkRemainingShare = 1;
+  private singleDry = false;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -66,9 +67,13 @@ export class BatchDispatcher {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** 0 when the bulk allowance is untouched, 1 when it is spent; drives the batching window. */
+  /**
+   * How much fuller calls should be, 0..1; drives the batching window. Once single creates are spent,
+   * every item rides a bulk call, and a bulk call carrying one item wastes nine tenths of it: wait longest.
+   * Otherwise the wait grows as the bulk allowance shrinks.
+   */
   scarcity(): number {
-    return 1 - this.bulkRemainingShare;
+    return this.singleDry && this.options.policy !== 'single' ? 1 : 1 - this.bulkRemainingShare;
   }
 
   async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs): Promise<InvitationOutcome[]> {
@@ -211,6 +216,7 @@ export class BatchDispatcher {
   private async take(channel: Channel) {
     const decision = await this.options.budget.take(channel, 1);
     if (channel === 'bulk') this.bulkRemainingShare = decision.ok ? decision.remaining / this.options.bulkPerHour : 0;
+    else this.singleDry = !decision.ok || decision.remaining === 0;
     if (!decision.ok) this.options.observer?.budgetRefused?.(channel, decision.reason, decision.retryAfterMs);
     return decision;
   }

@@ -113,4 +113,16 @@ describe('BatchDispatcher against faults', () => {
     await d.send(items(5, {}).map((i) => ({ emailAddress: `b${i.emailAddress}` })));
     expect(emulator.calls.map((c) => c.route)).toEqual(['single', 'single', 'single', 'bulk']);
   });
+
+  it('asks for the longest batching window once single creates are spent, and a growing one as bulk runs low', async () => {
+    // With 4 bulk and 5 single calls an hour, auto sends lone items as singles and pairs up as bulk.
+    const { dispatcher: d } = dispatcher({ policy: 'auto', bulkPerHour: 4, singlePerHour: 5 });
+    expect(d.scarcity()).toBe(0);
+    await d.send(items(5));
+    expect(d.scarcity()).toBe(0.25);
+    for (let i = 0; i < 4; i++) await d.send([{ emailAddress: `s${i}@example.com` }]);
+    expect(d.scarcity()).toBe(0.25);
+    await d.send([{ emailAddress: 'last-single@example.com' }]);
+    expect(d.scarcity()).toBe(1);
+  });
 });

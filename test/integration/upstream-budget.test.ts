@@ -7,7 +7,8 @@ afterEach(() => stack?.close());
 describe('the upstream budget at the gateway', () => {
   it('spends a small hourly budget to the last call, then fails items RATE_LIMITED without one 429 from Clerk', async () => {
     stack = await startStack({
-      env: { UPSTREAM_BULK_PER_HOUR: '2', UPSTREAM_SINGLE_PER_HOUR: '3', UPSTREAM_TIMEOUT_MS: '2000' },
+      // A short window cap: this test is about counting, not about waiting for fuller calls.
+      env: { UPSTREAM_BULK_PER_HOUR: '2', UPSTREAM_SINGLE_PER_HOUR: '3', UPSTREAM_TIMEOUT_MS: '2000', BATCH_WINDOW_MAX_MS: '50' },
       emulator: { limits: { bulkPerHour: 2, singlePerHour: 3 } },
     });
     const payloads = [];

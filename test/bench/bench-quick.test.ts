@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const output = (ext: string) => `${root}bench/results.quick.${ext}`;
+
+interface Packing {
+  n: number;
+  gateway: { calls: number; created: number; invitationsPerCall: number };
+  naive: { calls: number; created: number; invitationsPerCall: number };
+}
+
+type Results = Record<string, any>;
+
+/** The smoke run of `npm run bench`: it must finish, and what it writes must add up. */
+describe('npm run bench -- --quick', () => {
+  let results: Results;
+
+  beforeAll(async () => {
+    await Promise.all(['json', 'md'].map((ext) => rm(output(ext), { force: true })));
+    // The benchmark is run as a process, the way `npm run bench` runs it, not imported into the test worker.
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { cwd: root, timeout: 110_000, maxBuffer: 1 << 20 });
+    results = JSON.parse(await readFile(output('json'), 'utf8')) as Results;
+  }, 120_000);
+
+  it('writes the quick files, never the committed ones', async () => {
+    expect((await stat(output('md'))).size).toBeGreaterThan(500);
+    const markdown = await readFile(output('md'), 'utf8');
+    expect(markdown).toMatch(/CPUs: \d+ × /);
+    expect(markdown).toContain(`Node: ${process.version}`);
+    expect(results.machine.mode).toBe('quick');
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['packing', 'budgetYield', 'overhead', 'limiter', 'failureCost']));
+  });
+
+  it('packing: the gateway never makes more calls than the naive resolver, and both create every invitation', () => {
+    const rows = results.packing.concurrency as Packing[];
+    expect(rows.map((r) => r.n)).toEqual([1, 10, 37, 100, 500]);
+    for (const r of rows) {
+      expect(r.gateway.created).toBe(r.n);
+      expect(r.naive.created).toBe(r.n);
+      expect(r.naive.calls).toBe(r.n);
+      expect(r.gateway.calls).toBeGreaterThanOrEqual(Math.ceil(r.n / 10));
+      expect(r.gateway.invitationsPerCall).toBeGreaterThanOrEqual(r.naive.invitationsPerCall);
+    }
+    expect(rows.find((r) => r.n === 100)!.gateway.invitationsPerCall).toBeGreaterThan(2);
+  });
+
+  it('budget yield: within the 350 ceiling, no 429s for the gateway, and auto beats the naive resolver in bursts', () => {
+    const patterns = results.budgetYield.patterns as Record<string, Record<string, any>>;
+    for (const [pattern, policies] of Object.entries(patterns)) {
+      for (const [policy, r] of Object.entries(policies)) {
+        if ('skipped' in r) continue;
+        expect(r.deliveredPerHourSteady, `${pattern} / ${policy}`).toBeLessThanOrEqual(350);
+        if (policy.startsWith('gateway')) expect(r.tooManyRequests, `${pattern} / ${policy}`).toBe(0);
+      }
+    }
+    const bursts = patterns['bursts']!;
+    expect(bursts['gateway auto'].deliveredPerHourSteady).toBeGreaterThan(bursts['naive: one bulk call per request'].deliveredPerHourSteady);
+  });
+
+  it('overhead: every server answered, and the gateway batched', () => {
+    const rows = results.overhead.results as { name: string; requestsPerSecond: number; p99Ms: number; upstream: any }[];
+    expect(rows).toHaveLength(4);
+    for (const r of rows) expect(r.requestsPerSecond, r.name).toBeGreaterThan(0);
+    expect(rows[1]!.upstream.invitationsPerCall).toBeGreaterThan(1);
+    expect(rows[3]!.upstream.invitationsPerCall).toBe(1);
+  });
+
+  it('limiter: every store was measured or says why not', () => {
+    for (const store of results.limiter.stores as { name: string; rows: any[] }[]) {
+      for (const row of store.rows) {
+        if ('skipped' in row) expect(row.skipped).toMatch(/^skipped: /);
+        else expect(row.meanUs, `${store.name} at ${row.callers}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('failure cost: naive spends 11 calls, the gateway no more than 2 on duplicates, every good item delivered', () => {
+    const cases = results.failureCost.cases as any[];
+    expect(cases).toHaveLength(9);
+    expect(results.failureCost.problems).toEqual([]);
+    for (const c of cases) expect(c.naive.bulk + c.naive.single).toBe(11);
+    for (const c of cases.filter((c) => c.kind === 'duplicate invitation')) expect(c.gatewayAuto.bulk + c.gatewayAuto.single).toBe(2);
+  });
+});
