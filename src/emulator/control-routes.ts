@@ -6,21 +6,13 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Emulator } from './emulator.ts';
+import { FAULT_KINDS } from './faults.ts';
 import { sendJson } from './http-io.ts';
 
 const faultRule = z
   .object({
     route: z.enum(['single', 'bulk', 'list', 'revoke', 'delete', 'users', 'users-count', 'jwks', 'any']),
-    fault: z.enum([
-      'latency',
-      'hang',
-      'error500-before-commit',
-      'error500-after-commit',
-      'reset-before-commit',
-      'reset-after-commit',
-      'rate-limit',
-      'malformed-body',
-    ]),
+    fault: z.enum(FAULT_KINDS),
     probability: z.number().min(0).max(1).optional(),
     times: z.number().int().positive().optional(),
     secretKey: z.string().optional(),

@@ -1,7 +1,7 @@
 /** Fault-injection rules shared by the in-process API and the `/__emulator/faults` control route. */
 import type { ActiveFaultRule, FaultController, FaultKind, FaultRule, RouteKind } from './types.ts';
 
-const FAULT_KINDS: readonly FaultKind[] = [
+export const FAULT_KINDS = [
   'latency',
   'hang',
   'error500-before-commit',
@@ -10,7 +10,7 @@ const FAULT_KINDS: readonly FaultKind[] = [
   'reset-after-commit',
   'rate-limit',
   'malformed-body',
-];
+] as const satisfies readonly FaultKind[];
 
 /** mulberry32: tiny, seedable and good enough to decide whether a fault fires. */
 function createRng(seed: number): () => number {
@@ -25,7 +25,7 @@ function createRng(seed: number): () => number {
 }
 
 function checkRule(rule: FaultRule): void {
-  if (!FAULT_KINDS.includes(rule.fault)) throw new TypeError(`unknown fault ${String(rule.fault)}`);
+  if (!(FAULT_KINDS as readonly string[]).includes(rule.fault)) throw new TypeError(`unknown fault ${String(rule.fault)}`);
   if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
     throw new RangeError(`probability must be within 0..1, got ${rule.probability}`);
   }

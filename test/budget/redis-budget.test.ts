@@ -2,42 +2,24 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget } from '../../src/budget/create-budget.ts';
 import { budgetKeys, RedisBudget, type RedisBudgetOptions } from '../../src/budget/redis-budget.ts';
-import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from '../support/redis.ts';
+import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients } from '../support/redis.ts';
 import { budgetBehaviour, manualClock } from './behaviour.ts';
 
 const redisUp = await redisReachable('budget/redis-budget');
 const SECRET = 'sk_test_SuperSecretValue123';
 
 describe.skipIf(!redisUp)('RedisBudget', () => {
-  let a: Redis;
-  let b: Redis;
-  const prefixes: string[] = [];
+  const redis = twoClients();
   const budget = (options: Partial<RedisBudgetOptions> & { prefix: string }) =>
-    new RedisBudget({ redis: a, secretKey: SECRET, bulkPerHour: 25, singlePerHour: 100, marginMs: 0, ...options });
-  const prefix = () => {
-    const p = uniquePrefix('budget');
-    prefixes.push(p);
-    return p;
-  };
-
-  beforeAll(() => {
-    a = connect();
-    b = connect();
-  });
-  afterEach(async () => {
-    for (const p of prefixes.splice(0)) await deleteUnder(a, p);
-  });
-  afterAll(() => {
-    a.disconnect();
-    b.disconnect();
-  });
+    new RedisBudget({ redis: redis.a(), secretKey: SECRET, bulkPerHour: 25, singlePerHour: 100, marginMs: 0, ...options });
+  const prefix = () => redis.prefix('budget');
 
   budgetBehaviour((clock) => budget({ clock, prefix: prefix() }));
 
   it('is atomic across two connections', async () => {
     const p = prefix();
     const one = budget({ prefix: p });
-    const two = budget({ prefix: p, redis: b });
+    const two = budget({ prefix: p, redis: redis.b() });
     const decisions = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? one : two).take('bulk', 1)));
     expect(decisions.filter((d) => d.ok)).toHaveLength(25);
   });
@@ -46,7 +28,7 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
     const p = prefix();
     const clock = manualClock();
     await budget({ prefix: p, clock }).pause('single', clock.t + 5000);
-    const other = budget({ prefix: p, clock, redis: b });
+    const other = budget({ prefix: p, clock, redis: redis.b() });
     expect(await other.take('single', 1)).toEqual({ ok: false, reason: 'paused', retryAfterMs: 5000 });
     expect((await other.status('single')).pausedUntil).toBe(clock.t + 5000);
   });
@@ -56,13 +38,13 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
     await budget({ prefix: p }).take('bulk', 1);
     await budget({ prefix: p, secretKey: 'sk_test_other' }).take('bulk', 25);
     expect((await budget({ prefix: p }).status('bulk')).remaining).toBe(24);
-    const keys = await keysUnder(a, p);
+    const keys = await keysUnder(redis.a(), p);
     expect(keys).toContain(budgetKeys(SECRET, 'bulk', p).log);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       expect(key).not.toContain(SECRET);
       expect(key).not.toContain('SuperSecret');
-      expect(await a.pttl(key)).toBeGreaterThan(0);
+      expect(await redis.a().pttl(key)).toBeGreaterThan(0);
     }
     expect(budgetKeys(SECRET, 'bulk')).toEqual({
       log: expect.stringMatching(/^cig:budget:\{[0-9a-f]{16}\}:bulk$/),
@@ -127,6 +109,6 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
   });
 
   it('is what createBudget returns with Redis', () => {
-    expect(createBudget({ redis: a, secretKey: SECRET, bulkPerHour: 25, singlePerHour: 100 })).toBeInstanceOf(RedisBudget);
+    expect(createBudget({ redis: redis.a(), secretKey: SECRET, bulkPerHour: 25, singlePerHour: 100 })).toBeInstanceOf(RedisBudget);
   });
 });

@@ -4,58 +4,40 @@ import { RedisStore } from 'graphql-rate-limit';
 import { fromGraphQLRateLimitStore } from '../../src/limiter/legacy-store.ts';
 import { RedisCallerLimitStore } from '../../src/limiter/redis-store.ts';
 import { limiterBehaviour } from './behaviour.ts';
-import { closedPort, connect, deleteUnder, keysUnder, redisProxy, redisReachable, silentServer, uniquePrefix } from '../support/redis.ts';
+import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, uniquePrefix } from '../support/redis.ts';
 import { codes, concurrentPings, limitedSchema, run } from './schema.ts';
 
 const redisUp = await redisReachable('limiter/redis-store');
 
 describe.skipIf(!redisUp)('RedisCallerLimitStore', () => {
-  let a: Redis;
-  let b: Redis;
-  const prefixes: string[] = [];
-  const prefix = (name: string) => {
-    const p = uniquePrefix(`rl-${name}`);
-    prefixes.push(p);
-    return p;
-  };
-
-  beforeAll(() => {
-    a = connect();
-    b = connect();
-  });
-  afterEach(async () => {
-    for (const p of prefixes.splice(0)) await deleteUnder(a, p);
-  });
-  afterAll(() => {
-    a.disconnect();
-    b.disconnect();
-  });
+  const redis = twoClients();
+  const prefix = (name: string) => redis.prefix(`rl-${name}`);
 
   describe('through @rateLimit', () => {
-    limiterBehaviour(() => new RedisCallerLimitStore({ redis: a, prefix: prefix('behaviour') }));
+    limiterBehaviour(() => new RedisCallerLimitStore({ redis: redis.a(), prefix: prefix('behaviour') }));
   });
 
   it('shares one limit between replicas with separate connections', async () => {
     const p = prefix('replicas');
-    const replica1 = limitedSchema({ store: new RedisCallerLimitStore({ redis: a, prefix: p }) });
-    const replica2 = limitedSchema({ store: new RedisCallerLimitStore({ redis: b, prefix: p }) });
+    const replica1 = limitedSchema({ store: new RedisCallerLimitStore({ redis: redis.a(), prefix: p }) });
+    const replica2 = limitedSchema({ store: new RedisCallerLimitStore({ redis: redis.b(), prefix: p }) });
     const [one, two] = await Promise.all([concurrentPings(replica1, 50), concurrentPings(replica2, 50)]);
     expect(one + two).toBe(10);
   });
 
   it('writes only under its prefix and sets an expiry', async () => {
     const p = prefix('keys');
-    await concurrentPings(limitedSchema({ store: new RedisCallerLimitStore({ redis: a, prefix: p }) }), 3);
-    const keys = await keysUnder(a, p);
+    await concurrentPings(limitedSchema({ store: new RedisCallerLimitStore({ redis: redis.a(), prefix: p }) }), 3);
+    const keys = await keysUnder(redis.a(), p);
     expect(keys).toEqual([`${p}user%3Aa:Query.ping`]);
-    const ttl = await a.pttl(keys[0]!);
+    const ttl = await redis.a().pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('computes the wait from the log with an injected clock', async () => {
     const clock = { t: 1_700_000_000_000, now() { return this.t; } };
-    const store = new RedisCallerLimitStore({ redis: a, prefix: prefix('clock'), clock });
+    const store = new RedisCallerLimitStore({ redis: redis.a(), prefix: prefix('clock'), clock });
     const hit = (units = 1, countRejected = true) =>
       store.hit({ contextIdentity: 'a', fieldIdentity: 'f' }, { units, max: 10, windowMs: 60_000, countRejected });
     for (let i = 0; i < 10; i += 1) {

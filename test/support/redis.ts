@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
@@ -100,6 +101,36 @@ export async function silentServer(): Promise<{ url: string; close(): Promise<vo
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Two connections (two replicas' worth) for the tests of a describe block, and unique key prefixes that
+ * are deleted after each test.
+ */
+export function twoClients(): { a: () => Redis; b: () => Redis; prefix: (name: string) => string } {
+  let a: Redis;
+  let b: Redis;
+  const prefixes: string[] = [];
+  beforeAll(() => {
+    a = connect();
+    b = connect();
+  });
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) await deleteUnder(a, p);
+  });
+  afterAll(() => {
+    a.disconnect();
+    b.disconnect();
+  });
+  return {
+    a: () => a,
+    b: () => b,
+    prefix: (name) => {
+      const p = uniquePrefix(name);
+      prefixes.push(p);
+      return p;
     },
   };
 }
