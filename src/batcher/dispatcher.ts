@@ -5,7 +5,7 @@ import type { InvitationOutcome, InvitationParams } from '../invitations/types.t
 import { attribute, isCallLevel, itemFailure } from './attribution.ts';
 import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
 import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
-import { lookUp, safeToResend } from './reconcile.ts';
+import { lookUp, safeToResend, type Lookup } from './reconcile.ts';
 
 /** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
 export interface DispatchObserver {
@@ -234,6 +234,7 @@ export class BatchDispatcher {
    */
   private async reconcile(pending: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
     const lookups = await Promise.all(pending.map((p) => lookUp(this.options.upstream, p.params, sentAt)));
+    await this.lookAgainAfterTimeout(pending, lookups, info, sentAt, round);
     const resend: Pending[] = [];
     pending.forEach((p, i) => {
       const found = lookups[i]!;
@@ -261,6 +262,19 @@ export class BatchDispatcher {
     }
     const found = lookups.filter((l) => l.found === true).length;
     this.options.observer?.reconciled?.(found, resend.length, pending.length - found - resend.length);
+  }
+
+  /**
+   * A timed-out call may still be running at Clerk, so a lookup right away can miss an invitation that
+   * lands a moment later. Items that cannot be resent safely get one more lookup after one more upstream
+   * timeout, when the deadline allows.
+   */
+  private async lookAgainAfterTimeout(pending: Pending[], lookups: Lookup[], info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
+    if (!info.timedOut) return;
+    const unsettled = pending.map((p, i) => i).filter((i) => lookups[i]!.found === false && !safeToResend(pending[i]!.params, false));
+    if (unsettled.length === 0 || !this.fits(this.options.upstreamTimeoutMs, round)) return;
+    await this.sleep(this.options.upstreamTimeoutMs);
+    await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(this.options.upstream, pending[i]!.params, sentAt))));
   }
 
   private fill(pending: Pending[], results: Results, make: (email: string) => InvitationOutcome): void {

@@ -57,6 +57,16 @@ describe('BatchDispatcher against faults', () => {
     expect(risky[0]!.kind === 'failed' && risky[0]!.message).toMatch(/invitations query/);
   });
 
+  it('looks again after a timeout, so an invitation that lands late is reported created, not unknown', async () => {
+    // Clerk answers after 450 ms; the gateway gives up at 300 ms, looks, finds nothing yet, then looks again.
+    fault({ route: 'bulk', fault: 'latency', latencyMs: 450, times: 1 });
+    const { dispatcher: d } = dispatcher({ timeoutMs: 300 });
+    const results = await d.send([{ emailAddress: 'late@example.com', ignoreExisting: true }], Date.now() + 5_000);
+    expect(codes(results)).toEqual(['CREATED']);
+    expect(createdIn()).toEqual(['late@example.com']);
+    expect(emulator.calls.filter((c) => c.route === 'bulk')).toHaveLength(1);
+  });
+
   it('says OUTCOME_UNKNOWN, never failed, when the lookup fails too', async () => {
     fault({ route: 'bulk', fault: 'error500-after-commit', times: 1 });
     fault({ route: 'list', fault: 'error500-before-commit' });

@@ -8,7 +8,7 @@ import { startStack, type Payload, type Stack } from '../support/stack.ts';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
-    env: { UPSTREAM_TIMEOUT_MS: '400', REQUEST_TIMEOUT_MS: '15000', UPSTREAM_BULK_PER_HOUR: '100000', UPSTREAM_SINGLE_PER_HOUR: '100000' },
+    env: { UPSTREAM_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '20000', UPSTREAM_BULK_PER_HOUR: '100000', UPSTREAM_SINGLE_PER_HOUR: '100000' },
     emulator: { limits: { bulkPerHour: 100_000, singlePerHour: 100_000 }, faultSeed: Number(process.env.FAULT_SEED ?? 7) },
   });
   const creates: FaultRule['route'][] = ['bulk', 'single'];
