@@ -1,0 +1,96 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const started = new Set<ChildProcess>();
+// A crashed run must not leave servers behind holding ports; only children this module started are touched.
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function track(child: ChildProcess): { output: () => string; stop: () => Promise<void> } {
+  started.add(child);
+  let output = '';
+  child.stdout?.on('data', (d) => (output = (output + d).slice(-8_000)));
+  child.stderr?.on('data', (d) => (output = (output + d).slice(-8_000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      started.delete(child);
+    },
+  };
+}
+
+/** Runs `entry` (a .ts file under the repo) with tsx, as `npm start` would, and waits until `healthPath` answers. */
+export async function startServerProcess(entry: string, env: Record<string, string>, healthPath: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { output, stop } = track(child);
+  const url = `http://127.0.0.1:${port}`;
+  const giveUp = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited early (${child.exitCode}):\n${output()}`);
+    if (await fetch(url + healthPath).then((r) => r.ok, () => false)) break;
+    if (Date.now() > giveUp) {
+      await stop();
+      throw new Error(`${entry} did not start within 30 s:\n${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, child, stop };
+}
+
+/** Runs `entry` with tsx and an IPC channel; resolves with its first message, which must say it is ready. */
+export async function forkWithIpc<T>(entry: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; ready: T; stop(): Promise<void> }> {
+  const child = fork(entry, [], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const { output, stop } = track(child);
+  const ready = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not report ready:\n${output()}`)), 30_000);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message as T);
+    });
+    child.once('exit', (code) => reject(new Error(`${entry} exited early (${code}):\n${output()}`)));
+  });
+  return { child, ready, stop };
+}
+
+/** Sends one request over IPC and waits for the child's next message. */
+export function ask<T>(child: ChildProcess, request: unknown): Promise<T> {
+  return new Promise<T>((resolve) => {
+    child.once('message', (message) => resolve(message as T));
+    child.send(request as object);
+  });
+}

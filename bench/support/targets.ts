@@ -1,0 +1,96 @@
+import { Agent, request } from 'undici';
+import type { BenchApiKey } from './auth.ts';
+import { startServerProcess, type ServerProcess } from './processes.ts';
+
+export interface ClerkTarget {
+  url: string;
+  secretKey: string;
+}
+
+/** Settings of the machine running the benchmark that would otherwise leak into the servers under test. */
+const GATEWAY_ENV = /^(GATEWAY_|BATCH_|UPSTREAM_|RATE_LIMIT_|REDIS_|CLERK_|MAX_|REQUEST_|IDEMPOTENCY_|CORS_|ALLOWED_|INVITER|METRICS$|GRAPHIQL$|INTROSPECTION$|LOG_LEVEL$|PORT$|HOST$)/;
+
+function cleanEnv(): Record<string, string> {
+  return Object.fromEntries(Object.keys(process.env).filter((k) => GATEWAY_ENV.test(k)).map((k) => [k, '']));
+}
+
+/** Budget limits far above any run, in Clerk's 1:4 bulk:single ratio so `auto` still picks channels as in production. */
+export const RAISED_BUDGET = { UPSTREAM_BULK_PER_HOUR: '2500000', UPSTREAM_SINGLE_PER_HOUR: '10000000' };
+export const RAISED_EMULATOR_LIMITS = { bulkPerHour: 100_000_000, singlePerHour: 100_000_000 };
+
+/**
+ * The gateway exactly as deployed: `src/main.ts` in its own process, with an API key configured and
+ * caller rate limiting on (its limit raised so nothing is refused), one replica (no Redis).
+ */
+export function startGateway(clerk: ClerkTarget, apiKey: BenchApiKey, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess(
+    'src/main.ts',
+    {
+      ...cleanEnv(),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      CLERK_SECRET_KEY: clerk.secretKey,
+      CLERK_API_URL: clerk.url,
+      RATE_LIMIT_MAX: '1000000000',
+      ...RAISED_BUDGET,
+      ...apiKey.env,
+      ...env,
+    },
+    '/healthz',
+  );
+}
+
+export function startReference(mode: 'naive' | 'immediate', clerk?: ClerkTarget): Promise<ServerProcess> {
+  const env: Record<string, string> = { ...cleanEnv(), NODE_ENV: 'production', REFERENCE_MODE: mode };
+  if (clerk) Object.assign(env, { CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
+  return startServerProcess('bench/servers/reference-main.ts', env, '/health');
+}
+
+export const CREATE_INVITATIONS = /* GraphQL */ `
+  mutation ($invitations: [InvitationInput!]!) {
+    createInvitations(invitations: $invitations) {
+      createdCount
+      failedCount
+      results {
+        __typename
+        ... on InvitationCreated { invitation { id emailAddress status } }
+        ... on InvitationFailed { emailAddress code message }
+      }
+    }
+  }
+`;
+
+export const inviteBody = (emails: readonly string[]) =>
+  JSON.stringify({ query: CREATE_INVITATIONS, variables: { invitations: emails.map((emailAddress) => ({ emailAddress })) } });
+
+// Enough sockets that 500 concurrent requests really are concurrent.
+const agent = new Agent({ connections: 1_000, keepAliveTimeout: 10_000 });
+
+export interface InviteAnswer {
+  status: number;
+  createdCount: number;
+  codes: string[];
+  ms: number;
+}
+
+/** One createInvitations call over HTTP. */
+export async function invite(baseUrl: string, headers: Record<string, string>, emails: readonly string[]): Promise<InviteAnswer> {
+  const started = performance.now();
+  const response = await request(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: inviteBody(emails),
+    dispatcher: agent,
+  });
+  const body = (await response.body.json()) as {
+    data?: { createInvitations: { createdCount: number; results: { __typename: string; code?: string }[] } };
+    errors?: { message: string }[];
+  };
+  const payload = body.data?.createInvitations;
+  return {
+    status: response.statusCode,
+    createdCount: payload?.createdCount ?? 0,
+    codes: payload ? payload.results.map((r) => r.code ?? 'CREATED') : [`ERROR: ${body.errors?.[0]?.message ?? response.statusCode}`],
+    ms: performance.now() - started,
+  };
+}
