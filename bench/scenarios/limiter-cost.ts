@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallerLimitStore } from '../../src/limiter/index.ts';
+import { redisReachable } from '../../test/support/redis.ts';
 import { settledHeap } from '../support/heap.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
 import { mean, quantile, round } from '../support/stats.ts';
@@ -10,7 +11,6 @@ import {
   type LimiterSubject,
   ourMemory,
   ourRedis,
-  redisReachable,
   redisUsedMemory,
   theirMemory,
   theirRedis,
@@ -96,7 +96,7 @@ export async function runLimiterCost({ quick }: { quick: boolean }): Promise<Sce
   const sampling = (name: string): Sampling =>
     name === SLOW_SUBJECT ? { maxChecks: 200, budgetMs: quick ? 500 : 3_000 } : { maxChecks: quick ? 1_000 : 5_000, budgetMs: quick ? 300 : 1_500 };
   const prefix = `cig:bench:${randomUUID().slice(0, 8)}:`;
-  const redisUp = await redisReachable(REDIS_URL);
+  const redisUp = await redisReachable('limiter benchmark', REDIS_URL);
   const subjects: (() => LimiterSubject)[] = [
     () => ourMemory(sizes.at(-1)!),
     () => ourRedis(REDIS_URL, prefix),

@@ -1,3 +1,4 @@
+import { freePort } from '../../test/support/gateway-process.ts';
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -10,19 +11,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+export { freePort };
+
 const started = new Set<ChildProcess>();
 // A crashed run must not leave servers behind holding ports; only children this module started are touched.
 process.once('exit', () => {
   for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function track(child: ChildProcess): { output: () => string; stop: () => Promise<void> } {
   started.add(child);

@@ -7,15 +7,15 @@ import { createGuardRedis } from '../../src/limiter/redis-script.ts';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Whether the test Redis answers; tests that need it skip (with a note) when it does not. */
-export async function redisReachable(suite: string): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+export async function redisReachable(suite: string, url = REDIS_URL): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   probe.on('error', () => {});
   try {
     await probe.connect();
     await probe.ping();
     return true;
   } catch {
-    console.warn(`[${suite}] Redis at ${REDIS_URL} is unreachable: skipping the Redis tests (set REDIS_URL to run them).`);
+    console.warn(`[${suite}] Redis at ${url} is unreachable: skipping the Redis tests (set REDIS_URL to run them).`);
     return false;
   } finally {
     probe.disconnect();

@@ -1,3 +1,5 @@
+import { print } from 'graphql';
+import { CreateInvitationsDocument } from '../../client/generated/graphql.js';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.ts';
@@ -108,19 +110,8 @@ export interface Payload {
   >;
 }
 
-export const CREATE_INVITATIONS = /* GraphQL */ `
-  mutation ($invitations: [InvitationInput!]!) {
-    createInvitations(invitations: $invitations) {
-      createdCount
-      failedCount
-      results {
-        __typename
-        ... on InvitationCreated { invitation { id emailAddress status expiresAt } }
-        ... on InvitationFailed { emailAddress code message retryable retryAfterSeconds clerkTraceId }
-      }
-    }
-  }
-`;
+/** The generated typed document, as clients send it. */
+export const CREATE_INVITATIONS = print(CreateInvitationsDocument);
 
 /** `code` of a failed result, or 'CREATED'. */
 export const outcome = (r: Payload['results'][number]) => (r.__typename === 'InvitationCreated' ? 'CREATED' : r.code);
