@@ -1,4 +1,5 @@
 import { codeForClerkError, type ClerkErrorInfo } from '../clerk/classify.ts';
+import type { Upstream } from '../clerk/upstream.ts';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationFailed, type InvitationParams } from '../invitations/types.ts';
 
@@ -55,4 +56,24 @@ export function itemFailure(email: string, error: ClerkErrorInfo | undefined, tr
   const code = error ? codeForClerkError(error.code) : 'UPSTREAM_ERROR';
   const detail = error ? error.longMessage || error.message : 'Clerk refused the invitation without saying why';
   return failed(email, code, `${detail} (Clerk code ${error?.code ?? 'none'})`, { clerkTraceId: traceId });
+}
+
+/**
+ * An existing user names only `param_name`, but Clerk's user list answers which addresses are taken
+ * for one call of the general allowance, where isolating would spend up to k single creates.
+ */
+export async function findExistingUsers(
+  upstream: Upstream,
+  batch: readonly { params: InvitationParams }[],
+  errors: readonly ClerkErrorInfo[],
+  traceId?: string,
+): Promise<Map<number, InvitationFailed>> {
+  const found = new Map<number, InvitationFailed>();
+  const taken = errors.find((e) => e.code === 'form_identifier_exists');
+  if (!taken) return found;
+  const users = await upstream.existingUsers(batch.map((p) => p.params.emailAddress)).catch(() => new Set<string>());
+  batch.forEach((p, i) => {
+    if (users.has(emailKey(p.params.emailAddress))) found.set(i, itemFailure(p.params.emailAddress, taken, traceId));
+  });
+  return found;
 }

@@ -2,7 +2,7 @@ import type { BudgetDecision, Channel, UpstreamBudget } from '../budget/types.ts
 import { classifyUpstreamError, type UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { Upstream } from '../clerk/upstream.ts';
 import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
-import { attribute, isCallLevel, itemFailure } from './attribution.ts';
+import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attribution.ts';
 import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
 import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
 import { lookUp, safeToResend, type Lookup } from './reconcile.ts';
@@ -120,12 +120,18 @@ export class BatchDispatcher {
       if (batch.length === 1 || isCallLevel(unattributed)) {
         return this.fill(batch, results, (e) => itemFailure(e, unattributed[0], info.traceId));
       }
+      const users = await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId);
+      if (users.size > 0) {
+        users.forEach((failure, i) => (results[batch[i]!.index] = failure));
+        remaining = batch.filter((_, i) => !users.has(i));
+        continue;
+      }
       return this.isolate(batch, results, round);
     }
   }
 
   /**
-   * Clerk refused the batch without naming the culprit (an existing user names only `param_name`).
+   * Clerk refused the batch without naming the culprit, and no lookup could name it.
    * Singles attribute exactly and cost k/100 of the single hour; bisecting costs up to 2·⌈log2 k⌉ bulk
    * calls (8 for 10 items, a third of the bulk hour), so singles come first when their allowance holds.
    */

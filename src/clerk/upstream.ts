@@ -1,5 +1,6 @@
 import { createClerkClient, type Invitation } from '@clerk/backend';
 import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
+import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
 import { CallDeadlineError, traceCall } from './transport.ts';
 
@@ -26,6 +27,8 @@ export interface Upstream {
   createOne(item: InvitationParams): Promise<InvitationRecord>;
   list(params: ListParams): Promise<ListPage>;
   revoke(id: string): Promise<InvitationRecord>;
+  /** Which of these addresses (lower-cased) belong to existing users; spends Clerk's general allowance. */
+  existingUsers(emails: string[]): Promise<Set<string>>;
 }
 
 export interface ClerkUpstreamOptions {
@@ -89,6 +92,16 @@ export class ClerkUpstream implements Upstream {
       throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered the list call with an unexpected body' });
     }
     return { data: (page['data'] as unknown[]).map(toRecord), totalCount: Number(page['totalCount'] ?? 0) };
+  }
+
+  async existingUsers(emails: string[]): Promise<Set<string>> {
+    const page = await this.call(() => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }));
+    const asked = new Set(emails.map(emailKey));
+    const found = new Set<string>();
+    for (const user of page.data ?? []) {
+      for (const { emailAddress } of user.emailAddresses ?? []) if (asked.has(emailKey(emailAddress))) found.add(emailKey(emailAddress));
+    }
+    return found;
   }
 
   async revoke(id: string): Promise<InvitationRecord> {

@@ -17,7 +17,7 @@ function leakyUpstream(secret: string): Upstream {
   const boom = () => {
     throw new Error(`request with Bearer ${secret} failed: <html><body>502 Bad Gateway from proxy</body></html>`);
   };
-  return { createBulk: boom, createOne: boom, list: async () => boom(), revoke: boom };
+  return { createBulk: boom, createOne: boom, list: async () => boom(), revoke: boom, existingUsers: async () => boom() };
 }
 
 describe('masked errors', () => {

@@ -45,8 +45,20 @@ describe('createInvitations against the emulator', () => {
     expect(stack.emulator.invitations().filter((i) => i.emailAddress === 'dup@example.com')).toHaveLength(1);
   });
 
-  it('one existing user among 10: 9 created, 1 USER_EXISTS, isolated with single creates', async () => {
+  it('one existing user among 10: 9 created, 1 USER_EXISTS, found with one user lookup and one more bulk call', async () => {
     stack.emulator.seedUsers(['taken@example.com']);
+    const batch = [...emails(4), 'taken@example.com', ...emails(5, 'more')];
+    const payload = await stack.invite(batch);
+    expect(payload.results.map(outcome)).toEqual([...Array(4).fill('CREATED'), 'USER_EXISTS', ...Array(5).fill('CREATED')]);
+    expect(stack.bulkCalls()).toHaveLength(2);
+    expect(stack.singleCalls()).toHaveLength(0);
+    expect(stack.emulator.calls.filter((c) => c.route === 'users')).toHaveLength(1);
+    expect(stack.emulator.invitations()).toHaveLength(9);
+  });
+
+  it('when the user lookup fails too, isolates the existing user with single creates', async () => {
+    stack.emulator.seedUsers(['taken@example.com']);
+    stack.emulator.faults.add({ route: 'users', fault: 'error500-before-commit' });
     const batch = [...emails(4), 'taken@example.com', ...emails(5, 'more')];
     const payload = await stack.invite(batch);
     expect(payload.results.map(outcome)).toEqual([...Array(4).fill('CREATED'), 'USER_EXISTS', ...Array(5).fill('CREATED')]);
@@ -99,10 +111,11 @@ describe('createInvitations against the emulator', () => {
 });
 
 describe('createInvitations with UPSTREAM_CHANNELS=bulk', () => {
-  it('finds an existing user among 10 by splitting, within 2·ceil(log2 10) extra bulk calls', async () => {
+  it('without the user lookup, finds an existing user among 10 by splitting, within 2·ceil(log2 10) extra bulk calls', async () => {
     await stack.close();
     stack = await startStack({ env: { UPSTREAM_CHANNELS: 'bulk' } });
     stack.emulator.seedUsers(['taken@example.com']);
+    stack.emulator.faults.add({ route: 'users', fault: 'error500-before-commit' });
     const batch = [...emails(7), 'taken@example.com', ...emails(2, 'more')];
     const payload = await stack.invite(batch);
     expect(payload.results.map(outcome)).toEqual([...Array(7).fill('CREATED'), 'USER_EXISTS', 'CREATED', 'CREATED']);
