@@ -150,7 +150,7 @@ export async function runFailureCost(): Promise<ScenarioOutput> {
     notes: [
       '`b` = bulk calls (25 an hour), `s` = single creates (100 an hour). A slot is one invitation of the hourly ceiling: a bulk call uses 10 whatever it carries, a single 1.',
       'Duplicates are named by address in Clerk\'s error (`meta.email_addresses`), so the gateway drops them and resends the rest once: 2 bulk calls whatever the count.',
-      'An existing user (`form_identifier_exists`) and a malformed address name no address. `auto` then isolates with single creates (exact, 1 slot each); `bulk` bisects with bulk calls.',
+      'An existing user (`form_identifier_exists`) names no address; the gateway asks Clerk\'s user list (general allowance, not counted here) which addresses are taken and resends the rest in one bulk call. An error that names nothing at all (a malformed address Clerk rejects) is isolated: `auto` with single creates (exact, 1 slot each), `bulk` by bisecting with bulk calls.',
       problems.length === 0
         ? `Every run delivered all ${BATCH} − k good invitations, and the gateway answered each bad item with its own code (ALREADY_INVITED, USER_EXISTS, INVALID_INPUT).`
         : `Problems: ${problems.join('; ')}`,
