@@ -14,7 +14,7 @@ export function maskEmail(address: string): string {
 }
 
 const EMAIL = /[^\s@"'<>,;:]+@[^\s@"'<>,;:]+\.[A-Za-z]{2,}/g;
-const SECRET = /\b(sk|pk)_(test|live)_[A-Za-z0-9_-]+|\bBearer\s+\S+/g;
+const SECRET = /\b(sk|pk)_(test|live)_[A-Za-z0-9_-]+|\bgwk_[A-Za-z0-9_-]+|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\bBearer\s+\S+/g;
 
 /** Last line of defence for free text (error messages from Clerk quote addresses). */
 export const scrub = (text: string) => text.replace(SECRET, '[redacted]').replace(EMAIL, (m) => maskEmail(m));
@@ -30,12 +30,17 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
   const options: pino.LoggerOptions = {
     level,
     redact: {
-      paths: ['secretKey', '*.secretKey', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie'],
+      paths: ['secretKey', '*.secretKey', 'headers.authorization', 'headers.cookie', 'headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
       censor: '[redacted]',
+    },
+    // pino hands the message string to the serializer apart from the object, so it is scrubbed here.
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+      },
     },
     formatters: {
       log: (object) => {
-        if (typeof object['msg'] === 'string') object['msg'] = scrub(object['msg']);
         if (typeof object['err'] === 'object' && object['err'] && 'message' in object['err']) {
           const err = object['err'] as { message: string; stack?: string };
           object['err'] = { ...err, message: scrub(err.message), stack: err.stack && scrub(err.stack) };
