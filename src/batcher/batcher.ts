@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
+import { scrub } from '../logger.ts';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
@@ -50,7 +51,8 @@ export class InvitationBatcher {
   private readonly loader: DataLoader<BatchKey, InvitationOutcome>;
   private open: OpenBatch | undefined;
   private pendingCount = 0;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new Map<string, Promise<InvitationOutcome>>();
+  private readonly batchesInFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: BatcherOptions) {
     this.loader = new DataLoader((keys) => this.runBatch(keys), {
@@ -65,6 +67,10 @@ export class InvitationBatcher {
   }
 
   load(key: BatchKey): Promise<InvitationOutcome> {
+    const address = emailKey(key.params.emailAddress);
+    // One address is never in two batches at once: a later asker waits for the first one's answer.
+    const earlier = this.inFlight.get(address);
+    if (earlier) return earlier.then((first) => this.afterEarlier(first, key));
     if (this.pendingCount >= this.options.maxPending) {
       return Promise.resolve(
         failed(key.params.emailAddress, 'RATE_LIMITED', 'The gateway queue is full; nothing was sent. Retry shortly.', {
@@ -80,9 +86,30 @@ export class InvitationBatcher {
     // key's batch. A full batch leaves at once instead of waiting out its window.
     const batch = this.open;
     if (batch && ++batch.size >= MAX_BULK_ITEMS) batch.fire();
-    return this.answerBy(result, key, deadline).finally(() => {
-      this.pendingCount--;
-    });
+    const settled: Promise<InvitationOutcome> = result
+      .catch((error: unknown) => failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', `The batch failed unexpectedly (${scrub(String(error))}); check before retrying.`))
+      .finally(() => {
+        this.pendingCount--;
+        if (this.inFlight.get(address) === settled) this.inFlight.delete(address);
+      });
+    this.inFlight.set(address, settled);
+    return this.answerBy(settled, key, deadline);
+  }
+
+  /**
+   * What a later asker of the same address gets. Facts about the address carry over; anything else
+   * (a refusal that sent nothing, an unknown outcome) is no answer for this asker, who is sent in turn.
+   * An asker with `ignoreExisting` wants another invitation on purpose, and gets one.
+   */
+  private afterEarlier(first: InvitationOutcome, key: BatchKey): Promise<InvitationOutcome> {
+    const email = key.params.emailAddress;
+    if (first.kind === 'created' && key.params.ignoreExisting !== true) {
+      return Promise.resolve(failed(email, 'ALREADY_INVITED', 'A concurrent request invited this address a moment ago.'));
+    }
+    if (first.kind === 'failed' && (first.code === 'USER_EXISTS' || first.code === 'NOT_ALLOWED')) {
+      return Promise.resolve(failed(email, first.code, first.code === 'USER_EXISTS' ? 'The address belongs to an existing user.' : 'The address is not allowed in this application.'));
+    }
+    return this.load(key);
   }
 
   /**
@@ -111,7 +138,7 @@ export class InvitationBatcher {
   /** Resolves when every batch sent so far has its answer. */
   async drain(): Promise<void> {
     this.flush();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.batchesInFlight.size > 0) await Promise.allSettled([...this.batchesInFlight]);
   }
 
   /**
@@ -141,49 +168,29 @@ export class InvitationBatcher {
   /** DataLoader's contract: one value per key, in order, and the promise never rejects. */
   private async runBatch(keys: readonly BatchKey[]): Promise<InvitationOutcome[]> {
     const work = this.sendDistinct(keys);
-    this.inFlight.add(work);
+    this.batchesInFlight.add(work);
     try {
       return await work;
     } finally {
-      this.inFlight.delete(work);
+      this.batchesInFlight.delete(work);
     }
   }
 
-  /**
-   * Concurrent requests may ask for the same address; one body must not carry it twice. The first
-   * asker's item is sent; a later one is told it was already invited, or shares the first one's failure.
-   */
+  /** Keys of one batch have distinct addresses (see load), so they go out as they are. */
   private async sendDistinct(keys: readonly BatchKey[]): Promise<InvitationOutcome[]> {
-    const firstOf = new Map<string, number>();
-    const distinct: InvitationParams[] = [];
     const deadline = Math.min(...keys.map((k) => k.deadline ?? Infinity));
-    const slot = keys.map((key) => {
-      const address = emailKey(key.params.emailAddress);
-      let at = firstOf.get(address);
-      if (at === undefined) {
-        at = distinct.push(key.params) - 1;
-        firstOf.set(address, at);
-        return { at, first: true };
-      }
-      return { at, first: false };
-    });
-    let outcomes: InvitationOutcome[];
+    const tags = { requestIds: unique(keys.map((k) => k.requestId)), callerIds: unique(keys.map((k) => k.callerId)) };
+    let outcomes: InvitationOutcome[] = [];
+    let problem = 'no result was recorded';
     try {
-      const tags = { requestIds: unique(keys.map((k) => k.requestId)), callerIds: unique(keys.map((k) => k.callerId)) };
-      outcomes = await batchRequests.run(tags, () => this.options.send(distinct, deadline));
+      outcomes = await batchRequests.run(tags, () => this.options.send(keys.map((k) => k.params), deadline));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      outcomes = distinct.map((p) =>
-        failed(p.emailAddress, 'OUTCOME_UNKNOWN', `The batch failed unexpectedly (${message}); check before retrying.`),
-      );
+      problem = scrub(error instanceof Error ? error.message : String(error));
     }
-    return keys.map((key, i) => {
-      const { at, first } = slot[i]!;
-      const outcome = outcomes[at]!;
-      if (first) return outcome;
-      if (outcome.kind === 'failed') return { ...outcome, emailAddress: key.params.emailAddress };
-      return failed(key.params.emailAddress, 'ALREADY_INVITED', 'A concurrent request invited this address a moment ago.');
-    });
+    // A short answer must not make DataLoader reject every caller of the batch.
+    return keys.map(
+      (key, i) => outcomes[i] ?? failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', `The batch failed unexpectedly (${problem}); check before retrying.`),
+    );
   }
 }
 

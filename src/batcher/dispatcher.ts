@@ -6,6 +6,7 @@ import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attrib
 import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
 import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
 import { lookUp, safeToResend, type Lookup } from './reconcile.ts';
+import { scrub } from '../logger.ts';
 
 /** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
 export interface DispatchObserver {
@@ -51,6 +52,8 @@ type CallResult<T> =
 /** Transient failures are retried at most this often, with backoff doubling from 100 ms up to 2 s. */
 const MAX_RETRIES = 3;
 const backoffMs = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt);
+/** How long what a channel's budget last said still shapes the batching window. */
+const SCARCITY_MEMORY_MS = 60_000;
 
 /**
  * Sends one batch (distinct addresses, at most 10) to Clerk and returns one outcome per item, in
@@ -59,6 +62,8 @@ const backoffMs = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt);
 export class BatchDispatcher {
   private bulkRemainingShare = 1;
   private singleDry = false;
+  private bulkSeenAt = -Infinity;
+  private singleSeenAt = -Infinity;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -73,7 +78,10 @@ export class BatchDispatcher {
    * Otherwise the wait grows as the bulk allowance shrinks.
    */
   scarcity(): number {
-    return this.singleDry && this.options.policy !== 'single' ? 1 : 1 - this.bulkRemainingShare;
+    // A channel that has not been used for a while may have refilled; forget what it last said.
+    const fresh = (seenAt: number) => this.now() - seenAt < SCARCITY_MEMORY_MS;
+    if (this.singleDry && fresh(this.singleSeenAt) && this.options.policy !== 'single') return 1;
+    return fresh(this.bulkSeenAt) ? 1 - this.bulkRemainingShare : 0;
   }
 
   async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs): Promise<InvitationOutcome[]> {
@@ -83,7 +91,7 @@ export class BatchDispatcher {
       await this.sendVia(pickChannel(this.options.policy, pending.length, this.options), pending, results, { deadline, resending: false });
     } catch (error) {
       // Only a bug gets here. Items without a result may already have been sent, so they are not "failed".
-      const message = error instanceof Error ? error.message : String(error);
+      const message = scrub(error instanceof Error ? error.message : String(error));
       pending.forEach((p) => (results[p.index] ??= outcomeUnknown(p.params.emailAddress, { message })));
     }
     return results.map((r, i) => r ?? outcomeUnknown(items[i]!.emailAddress, { message: 'no result was recorded' }));
@@ -120,7 +128,7 @@ export class BatchDispatcher {
       if (batch.length === 1 || isCallLevel(unattributed)) {
         return this.fill(batch, results, (e) => itemFailure(e, unattributed[0], info.traceId));
       }
-      const users = await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId);
+      const users = this.fits(0, round) ? await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId) : new Map();
       if (users.size > 0) {
         users.forEach((failure, i) => (results[batch[i]!.index] = failure));
         remaining = batch.filter((_, i) => !users.has(i));
@@ -221,8 +229,13 @@ export class BatchDispatcher {
 
   private async take(channel: Channel) {
     const decision = await this.options.budget.take(channel, 1);
-    if (channel === 'bulk') this.bulkRemainingShare = decision.ok ? decision.remaining / this.options.bulkPerHour : 0;
-    else this.singleDry = !decision.ok || decision.remaining === 0;
+    if (channel === 'bulk') {
+      this.bulkRemainingShare = decision.ok ? decision.remaining / this.options.bulkPerHour : 0;
+      this.bulkSeenAt = this.now();
+    } else {
+      this.singleDry = !decision.ok || decision.remaining === 0;
+      this.singleSeenAt = this.now();
+    }
     if (!decision.ok) this.options.observer?.budgetRefused?.(channel, decision.reason, decision.retryAfterMs);
     return decision;
   }
@@ -239,45 +252,52 @@ export class BatchDispatcher {
    * resend what provably does not (when a resend cannot double-send), and call the rest unknown.
    */
   private async reconcile(pending: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
+    const unknown = (p: Pending, why = '') =>
+      (results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(info.message)}${why}`, traceId: info.traceId }));
+    if (!this.fits(0, round)) return pending.forEach((p) => unknown(p, '; no time was left to look it up'));
+    const finished = info.answered === true;
     const lookups = await Promise.all(pending.map((p) => lookUp(this.options.upstream, p.params, sentAt)));
-    await this.lookAgainAfterTimeout(pending, lookups, info, sentAt, round);
+    if (!finished) await this.lookAgain(pending, lookups, sentAt, round);
     const resend: Pending[] = [];
     pending.forEach((p, i) => {
       const found = lookups[i]!;
       if (found.found === true) results[p.index] = { kind: 'created', invitation: found.invitation };
-      else if (found.found === false && !round.resending && safeToResend(p.params, !info.timedOut)) resend.push(p);
-      else {
-        const why = found.found === null ? `; looking it up failed too (${found.reason})` : '';
-        results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${info.message}${why}`, traceId: info.traceId });
-      }
+      else if (found.found === false && !round.resending && safeToResend(p.params, finished)) resend.push(p);
+      else unknown(p, found.found === null ? '; looking it up failed too' : '');
     });
-    if (resend.length > 0) {
-      await this.sendVia(pickChannel(this.options.policy, resend.length, this.options), resend, results, { ...round, resending: true });
-      // Refused as a duplicate: either the first call landed after all, a moment after the lookup, or
-      // the address had an older invitation. Only a second lookup tells which.
-      for (const p of resend) {
-        const r = results[p.index];
-        if (r?.kind !== 'failed' || r.code !== 'ALREADY_INVITED') continue;
-        const again = await lookUp(this.options.upstream, p.params, sentAt);
-        if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
-        if (again.found === null) {
-          const message = `${info.message}; a resend found an invitation, and looking it up failed too (${again.reason})`;
-          results[p.index] = outcomeUnknown(p.params.emailAddress, { message, traceId: info.traceId });
-        }
-      }
-    }
+    if (resend.length > 0) await this.resend(resend, results, info, finished, sentAt, round);
     const found = lookups.filter((l) => l.found === true).length;
     this.options.observer?.reconciled?.(found, resend.length, pending.length - found - resend.length);
   }
 
+  private async resend(resend: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, finished: boolean, sentAt: number, round: Round) {
+    await this.sendVia(pickChannel(this.options.policy, resend.length, this.options), resend, results, { ...round, resending: true });
+    for (const p of resend) {
+      const r = results[p.index];
+      if (r?.kind !== 'failed') continue;
+      // The resend never left, but the first call may still land: only Clerk's answer made it final.
+      if (!finished && r.retryable && (r.code === 'RATE_LIMITED' || r.code === 'UPSTREAM_ERROR')) {
+        results[p.index] = outcomeUnknown(p.params.emailAddress, { message: scrub(info.message), traceId: info.traceId });
+      }
+      // Refused as a duplicate: either the first call landed after all, a moment after the lookup, or
+      // the address had an older invitation. Only a second lookup tells which.
+      if (r.code !== 'ALREADY_INVITED') continue;
+      const again = await lookUp(this.options.upstream, p.params, sentAt);
+      if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
+      if (again.found === null) {
+        const message = `${scrub(info.message)}; a resend found an invitation, and looking it up failed too`;
+        results[p.index] = outcomeUnknown(p.params.emailAddress, { message, traceId: info.traceId });
+      }
+    }
+  }
+
   /**
-   * A timed-out call may still be running at Clerk, so a lookup right away can miss an invitation that
-   * lands a moment later. Items that cannot be resent safely get one more lookup after one more upstream
-   * timeout, when the deadline allows.
+   * A call Clerk did not answer may still be running there, so a lookup right away can miss an
+   * invitation that lands a moment later. Items that cannot be resent safely get one more lookup after
+   * one more upstream timeout, when the deadline allows.
    */
-  private async lookAgainAfterTimeout(pending: Pending[], lookups: Lookup[], info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
-    if (!info.timedOut) return;
-    const unsettled = pending.map((p, i) => i).filter((i) => lookups[i]!.found === false && !safeToResend(pending[i]!.params, false));
+  private async lookAgain(pending: Pending[], lookups: Lookup[], sentAt: number, round: Round) {
+    const unsettled = pending.map((_, i) => i).filter((i) => lookups[i]!.found === false && !safeToResend(pending[i]!.params, false));
     if (unsettled.length === 0 || !this.fits(this.options.upstreamTimeoutMs, round)) return;
     await this.sleep(this.options.upstreamTimeoutMs);
     await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(this.options.upstream, pending[i]!.params, sentAt))));

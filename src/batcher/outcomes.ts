@@ -1,6 +1,7 @@
 import type { BudgetDecision, Channel } from '../budget/types.ts';
 import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import { emailKey } from '../invitations/validate-item.ts';
+import { scrub } from '../logger.ts';
 import { failed, type InvitationFailed, type InvitationRecord } from '../invitations/types.ts';
 import type { Pending, Results } from './dispatcher.ts';
 
@@ -32,7 +33,7 @@ export function clerkRateLimited(email: string, info: Extract<UpstreamFailureInf
 }
 
 export function notSent(email: string, message: string): InvitationFailed {
-  return failed(email, 'UPSTREAM_ERROR', `Clerk could not be reached (${message}); nothing was sent.`, {
+  return failed(email, 'UPSTREAM_ERROR', `Clerk could not be reached (${scrub(message)}); nothing was sent.`, {
     retryable: true,
     retryAfterSeconds: 1,
   });

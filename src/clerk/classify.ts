@@ -23,8 +23,11 @@ export type UpstreamFailureInfo =
   | { kind: 'rejected'; status: number; errors: ClerkErrorInfo[]; traceId?: string; message: string }
   | { kind: 'rate-limited'; retryAfterSeconds: number | undefined; traceId?: string; message: string }
   | { kind: 'not-sent'; message: string }
-  /** `timedOut`: the gateway gave up waiting, so the call may still be running at Clerk. */
-  | { kind: 'unknown'; status?: number; traceId?: string; message: string; timedOut?: boolean };
+  /**
+   * `answered`: Clerk itself replied (its envelope or trace id, or a readable 200), so it has finished
+   * with the call. Otherwise (timeout, reset, a proxy's page) the call may still be running at Clerk.
+   */
+  | { kind: 'unknown'; status?: number; traceId?: string; message: string; timedOut?: boolean; answered?: boolean };
 
 export class UpstreamFailure extends Error {
   constructor(readonly info: UpstreamFailureInfo) {
@@ -73,7 +76,8 @@ export function classifyUpstreamError(error: unknown, trace?: CallTrace): Upstre
     return new UpstreamFailure({ kind: 'rejected', status, errors, traceId, message: summary });
   }
   // A 4xx without Clerk's envelope came from something in between (a proxy), not from Clerk's checks.
-  return new UpstreamFailure({ kind: 'unknown', status, traceId, message: `HTTP ${status}: ${summary}` });
+  const answered = traceId !== undefined || errors.length > 0;
+  return new UpstreamFailure({ kind: 'unknown', status, traceId, answered, message: `HTTP ${status}: ${summary}` });
 }
 
 /** The per-item outcome code for one of Clerk's error codes. */

@@ -48,7 +48,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export function toRecord(value: unknown): InvitationRecord {
   const inv = value as Partial<Invitation> & { raw?: Record<string, unknown> | null };
   if (!isObject(inv) || typeof inv.id !== 'string' || typeof inv.emailAddress !== 'string') {
-    throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered with something that is not an invitation' });
+    throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered with something that is not an invitation' });
   }
   const expiresAt = inv.raw?.['expires_at'];
   return {
@@ -75,7 +75,7 @@ export class ClerkUpstream implements Upstream {
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
     const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items));
     if (!Array.isArray(created) || created.length !== items.length) {
-      throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered the bulk call with an unexpected body' });
+      throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered the bulk call with an unexpected body' });
     }
     return created.map(toRecord);
   }
@@ -89,7 +89,7 @@ export class ClerkUpstream implements Upstream {
       this.clerk.invitations.getInvitationList({ status, query, limit, offset }),
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
-      throw new UpstreamFailure({ kind: 'unknown', message: 'Clerk answered the list call with an unexpected body' });
+      throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered the list call with an unexpected body' });
     }
     return { data: (page['data'] as unknown[]).map(toRecord), totalCount: Number(page['totalCount'] ?? 0) };
   }

@@ -71,12 +71,49 @@ describe('InvitationBatcher', () => {
     expect(b).toMatchObject({ kind: 'failed', code: 'ALREADY_INVITED', emailAddress: 'same@example.com' });
   });
 
-  it('gives the later asker the first one\'s failure when the first was not created', async () => {
+  it('sends for the later asker in turn when the first one sent nothing, never both at once', async () => {
+    const sends: string[][] = [];
     const [batcher] = recordingBatcher({
-      send: async (items) => items.map((i) => ({ kind: 'failed', emailAddress: i.emailAddress, code: 'RATE_LIMITED', message: 'spent', retryable: true, retryAfterSeconds: 9, clerkTraceId: null })),
+      send: async (items) => {
+        sends.push(items.map((i) => i.emailAddress));
+        return items.map((i) => ({ kind: 'failed', emailAddress: i.emailAddress, code: 'RATE_LIMITED', message: 'spent', retryable: true, retryAfterSeconds: 9, clerkTraceId: null }));
+      },
     });
     const [, b] = await Promise.all([batcher.load(key('s@example.com')), batcher.load(key('s@example.com'))]);
+    expect(sends).toEqual([['s@example.com'], ['s@example.com']]);
     expect(b).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 9 });
+  });
+
+  it('keeps an address out of a second batch while it is in flight, and honours ignoreExisting askers', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sendsSeen: string[][] = [];
+    const slow = recordingBatcher({
+      windowMs: 1,
+      windowMaxMs: 1,
+      send: async (items) => {
+        sendsSeen.push(items.map((i) => i.emailAddress));
+        await gate;
+        return items.map(created);
+      },
+    })[0];
+    const first = slow.load(key('busy@example.com'));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = slow.load(key('busy@example.com'));
+    const again = slow.load({ ...key('busy@example.com'), params: { emailAddress: 'busy@example.com', ignoreExisting: true } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sendsSeen).toEqual([['busy@example.com']]);
+    release();
+    expect((await first).kind).toBe('created');
+    expect(await second).toMatchObject({ code: 'ALREADY_INVITED' });
+    expect((await again).kind).toBe('created');
+    expect(sendsSeen).toEqual([['busy@example.com'], ['busy@example.com']]);
+  });
+
+  it('answers every key even when the send returns too few outcomes', async () => {
+    const [batcher] = recordingBatcher({ send: async (items) => items.slice(1).map(created) });
+    const results = await Promise.all([batcher.load(key('a@example.com')), batcher.load(key('b@example.com'))]);
+    expect(results.map((r) => r.kind === 'failed' && r.code)).toEqual([false, 'OUTCOME_UNKNOWN']);
   });
 
   it('answers every item even when the send throws, without rejecting', async () => {
