@@ -18,6 +18,7 @@ import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
+import { fingerprintOf, isReplay } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -58,6 +59,12 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
     override: { max: config.rateLimitMax, window: config.rateLimitWindow },
+    // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
+    overrideFields: ['Mutation.createInvitations'],
+    exempt: (coordinate, args, context: GatewayContext) =>
+      coordinate === 'Mutation.createInvitations'
+        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, fingerprintOf(args['invitations']))
+        : Promise.resolve(false),
   });
   const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
     builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),

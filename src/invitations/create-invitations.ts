@@ -29,7 +29,6 @@ export async function createInvitations(
         run: () => invite(context, inputs),
       })
     : await invite(context, inputs);
-  context.services.metrics.outcomes(answer.results);
   return answer;
 }
 
@@ -49,5 +48,6 @@ async function invite({ services, caller, requestId }: GatewayContext, inputs: r
       item.ok ? services.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure,
     ),
   );
+  services.metrics.outcomes(results);
   return { results };
 }

@@ -6,13 +6,20 @@ import { BadUserInputError, GatewayError, ServiceUnavailableError } from '../err
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 100;
+/** A claim outlives the request it guards by this much, then frees itself. */
+const RUNNING_GRACE_MS = 60_000;
 
 type Entry = { state: 'running'; fingerprint: string } | { state: 'done'; fingerprint: string; answer: string };
 
 /** Where first answers are kept: in memory for one process, in Redis for replicas. */
 export interface IdempotencyStore {
-  /** Claims `key` when nobody has; otherwise returns what is there. Atomic across replicas. */
-  claim(key: string, fingerprint: string): Promise<Entry | undefined>;
+  /**
+   * Claims `key` when nobody has; otherwise returns what is there. Atomic across replicas. A claim
+   * lasts `runningTtlMs`, so a replica that dies mid-request does not block the key for a day.
+   */
+  claim(key: string, fingerprint: string, runningTtlMs: number): Promise<Entry | undefined>;
+  /** What is stored under `key`, without claiming it. */
+  peek(key: string): Promise<Entry | undefined>;
   complete(key: string, fingerprint: string, answer: string): Promise<void>;
   /** Frees a claim whose request failed as a whole, so a retry can run. */
   release(key: string): Promise<void>;
@@ -24,16 +31,27 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(private readonly maxEntries = 100_000, private readonly now = Date.now) {}
 
-  async claim(key: string, fingerprint: string) {
-    this.sweep();
-    const entry = this.entries.get(key);
+  // Check and claim run without an await in between, so concurrent claims cannot both win.
+  async claim(key: string, fingerprint: string, runningTtlMs: number) {
+    const entry = this.lookup(key);
     if (entry) return entry;
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { state: 'running', fingerprint, expiresAt: this.now() + IDEMPOTENCY_TTL_MS });
+    this.entries.set(key, { state: 'running', fingerprint, expiresAt: this.now() + runningTtlMs });
     return undefined;
   }
 
+  async peek(key: string) {
+    return this.lookup(key);
+  }
+
+  private lookup(key: string) {
+    this.sweep();
+    const entry = this.entries.get(key);
+    return entry && entry.expiresAt > this.now() ? entry : undefined;
+  }
+
   async complete(key: string, fingerprint: string, answer: string) {
+    this.entries.delete(key);
     this.entries.set(key, { state: 'done', fingerprint, answer, expiresAt: this.now() + IDEMPOTENCY_TTL_MS });
   }
 
@@ -52,9 +70,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(private readonly redis: Redis, private readonly prefix = 'cig:idem:') {}
 
-  async claim(key: string, fingerprint: string) {
+  async peek(key: string) {
+    const raw = await this.redis.get(this.prefix + key);
+    return raw ? (JSON.parse(raw) as Entry) : undefined;
+  }
+
+  async claim(key: string, fingerprint: string, runningTtlMs: number) {
     const running: Entry = { state: 'running', fingerprint };
-    const set = await this.redis.set(this.prefix + key, JSON.stringify(running), 'PX', IDEMPOTENCY_TTL_MS, 'NX');
+    const set = await this.redis.set(this.prefix + key, JSON.stringify(running), 'PX', runningTtlMs, 'NX');
     if (set === 'OK') return undefined;
     const raw = await this.redis.get(this.prefix + key);
     // Expired between the two commands: treat as running, the poll will see it gone and claim it.
@@ -98,7 +121,7 @@ export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs,
   const id = `${scope}:${key}`;
   const giveUpAt = Date.now() + waitMs;
   for (;;) {
-    const entry = await store.claim(id, fingerprint).catch(() => {
+    const entry = await store.claim(id, fingerprint, waitMs + RUNNING_GRACE_MS).catch(() => {
       throw new ServiceUnavailableError('The idempotency store is unreachable, so nothing was sent. Retry shortly.', 2);
     });
     if (!entry) break;
@@ -118,4 +141,11 @@ export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs,
   }
   await store.complete(id, fingerprint, JSON.stringify(answer)).catch(() => {});
   return answer;
+}
+
+/** Whether this call would be answered from a stored answer; such a replay spends no limit. */
+export async function isReplay(store: IdempotencyStore, scope: string, key: string | null | undefined, fingerprint: string): Promise<boolean> {
+  if (!key || !KEY_PATTERN.test(key)) return false;
+  const entry = await store.peek(`${scope}:${key}`).catch(() => undefined);
+  return entry?.state === 'done' && entry.fingerprint === fingerprint;
 }

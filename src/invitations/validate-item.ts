@@ -28,7 +28,12 @@ const email = z.email();
 export const emailKey = (address: string) => address.trim().toLowerCase();
 
 function checkRedirect(value: string, options: ValidationOptions): string | undefined {
-  if (value.startsWith('/') && !value.startsWith('//')) return undefined;
+  if (value.startsWith('/')) {
+    // Browsers read `//host` and `/\host` as another origin: only a path that stays on this origin passes.
+    const base = 'https://path.invalid';
+    const sameOrigin = !/[\\\u0000-\u001f]/.test(value) && new URL(value, base).origin === base;
+    return sameOrigin ? undefined : 'must be an absolute http(s) URL or a path starting with "/"';
+  }
   let url: URL;
   try {
     url = new URL(value);

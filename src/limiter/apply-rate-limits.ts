@@ -35,6 +35,10 @@ export interface ApplyRateLimitsOptions<TContext> {
   identify: (context: TContext) => string;
   /** Operator values that win over the ones written in the schema. */
   override?: RateLimitOverride;
+  /** Coordinates (`Mutation.createInvitations`) the override applies to; default every limited field. */
+  overrideFields?: readonly string[];
+  /** Calls that cost nothing (a replay of a stored answer) are neither checked nor counted. */
+  exempt?: (coordinate: string, args: Record<string, unknown>, context: TContext) => Promise<boolean>;
 }
 
 /** graphql-rate-limit's defaults for a directive without `max` / `window`. */
@@ -83,12 +87,15 @@ export function applyRateLimits<TContext>(schema: GraphQLSchema, options: ApplyR
       // Pothos in unordered mode can report the same directive twice (extensions and AST); they agree.
       const args = getDirective(schema, fieldConfig, RATE_LIMIT_DIRECTIVE)?.[0] as RateLimitDirectiveArgs | undefined;
       if (!args) return fieldConfig;
-      const limit = readLimit(`${typeName}.${fieldName}`, fieldConfig, args, options.override);
+      const coordinate = `${typeName}.${fieldName}`;
+      const overridden = !options.overrideFields || options.overrideFields.includes(coordinate);
+      const limit = readLimit(coordinate, fieldConfig, args, overridden ? options.override : undefined);
       const { resolve = defaultFieldResolver } = fieldConfig;
       return {
         ...fieldConfig,
         resolve: async (source, fieldArgs, context, info) => {
-          await check(limit, fieldArgs, context as TContext, options);
+          const exempt = (await options.exempt?.(coordinate, fieldArgs, context as TContext)) ?? false;
+          if (!exempt) await check(limit, fieldArgs, context as TContext, options);
           return resolve(source, fieldArgs, context, info);
         },
       };

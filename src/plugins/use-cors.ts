@@ -8,7 +8,7 @@ export interface CorsOptions {
   maxAgeSeconds?: number;
 }
 
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'x-api-key', 'x-request-id', ...CSRF_HEADERS].join(', ');
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'x-api-key', 'x-request-id', 'idempotency-key', ...CSRF_HEADERS].join(', ');
 
 /**
  * Cross-origin access for an allowlist only. Written here rather than taken from yoga's `cors` option,

@@ -62,6 +62,20 @@ describe('idempotent retries', () => {
   });
 });
 
+describe('idempotent retries and the caller limit', () => {
+  it('answers a replay from the stored answer without spending the caller limit', async () => {
+    stack = await startStack({ env: { RATE_LIMIT_MAX: '1' } });
+    const invitations = [{ emailAddress: 'limited@example.com' }];
+    const first = await stack.request(CREATE_INVITATIONS, { invitations }, { 'idempotency-key': 'once' });
+    expect(first.body.data?.createInvitations.createdCount).toBe(1);
+    const replay = await stack.request(CREATE_INVITATIONS, { invitations }, { 'idempotency-key': 'once' });
+    expect(replay.response.status).toBe(200);
+    expect(replay.body.data).toEqual(first.body.data);
+    const fresh = await stack.request(CREATE_INVITATIONS, { invitations: [{ emailAddress: 'new@example.com' }] });
+    expect(fresh.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
+});
+
 const redisUp = await redisReachable('the gateway when Redis goes away');
 describe.skipIf(!redisUp)('Redis failure', () => {
   it('fails closed while Redis is gone, reports not ready, and recovers by itself', async () => {

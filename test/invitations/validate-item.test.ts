@@ -14,6 +14,7 @@ describe('validateItems', () => {
     [{ emailAddress: 'a@example.com', expiresInDays: 366 }, 'invitations[0].expiresInDays: must be between 1 and 365 (got 366)'],
     [{ emailAddress: 'a@example.com', redirectUrl: 'ftp://x.example.com' }, 'invitations[0].redirectUrl: must use http or https, not ftp:'],
     [{ emailAddress: 'a@example.com', redirectUrl: '//evil.example.com' }, 'invitations[0].redirectUrl: must be an absolute http(s) URL or a path starting with "/"'],
+    [{ emailAddress: 'a@example.com', redirectUrl: '/\\evil.example.com' }, 'invitations[0].redirectUrl: must be an absolute http(s) URL or a path starting with "/"'],
     [{ emailAddress: 'a@example.com', publicMetadata: { k: 'é'.repeat(4100) } }, 'invitations[0].publicMetadata: is 8208 bytes serialized, over the 8192-byte limit'],
   ])('names the field and the item (%#)', (input, message) => {
     expect(problem(validateItems([input])[0]!)).toBe(message);
