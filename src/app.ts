@@ -31,6 +31,9 @@ function warnAboutAuth(config: Config, logger: Logger): void {
   if (config.nodeEnv === 'production' && config.clerkAuthorizedParties.length === 0) {
     logger.warn('CLERK_AUTHORIZED_PARTIES is unset: session tokens minted for any origin of this Clerk instance are accepted');
   }
+  if (config.nodeEnv === 'production' && config.inviterOrgs.length === 0) {
+    logger.warn('INVITER_ORGS is unset: an inviter role in any organization grants inviting; if users can create organizations, set it');
+  }
   if (config.corsOrigins.includes('*')) logger.warn('CORS_ORIGINS=*: any site may call the gateway with a header credential');
 }
 
@@ -72,8 +75,12 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
     if (closing) return ['shutting down'];
     const reasons: string[] = [];
     if (gateway.redis && gateway.redis.status !== 'ready') reasons.push(`redis is ${gateway.redis.status}`);
+    // The reason is named, not quoted: /readyz is open, and Clerk's error text is for the logs.
     const clerkProblem = await clerkReachable();
-    if (clerkProblem) reasons.push(`clerk: ${clerkProblem}`);
+    if (clerkProblem) {
+      logger.warn({ err: { message: clerkProblem } }, 'readiness: Clerk does not answer');
+      reasons.push('clerk unreachable');
+    }
     return reasons;
   };
   const authenticate = createAuthenticator({
@@ -85,7 +92,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
       timeoutMs: config.upstreamTimeoutMs,
       authorizedParties: config.clerkAuthorizedParties,
     },
-    policy: { roles: config.inviterRoles, permissions: config.inviterPermissions, machines: config.inviterMachines },
+    policy: { roles: config.inviterRoles, permissions: config.inviterPermissions, machines: config.inviterMachines, orgs: config.inviterOrgs },
   });
   warnAboutAuth(config, logger);
   const yoga = createGatewayYoga({ config, services: gateway.services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders });

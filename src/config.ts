@@ -27,6 +27,8 @@ export interface Config {
   inviterPermissions: string[];
   /** Clerk machine ids (`mch_…`) whose M2M tokens may invite. */
   inviterMachines: string[];
+  /** Organizations whose roles and permissions count; empty: any organization. */
+  inviterOrgs: string[];
   /** Gateway API keys for tools; each has every inviter and admin right. */
   apiKeys: ApiKeyEntry[];
   /** Browser origins allowed to call cross-origin; empty: same-origin only. `*`: any origin, no cookies. */
@@ -138,6 +140,7 @@ const schema = z.object({
   INVITER_PERMISSIONS: commaList((item) =>
     /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
   ).default([]),
+  INVITER_ORGS: commaList((item) => (/^org_\w+$/.test(item) ? undefined : `"${item}" is not a Clerk organization id like org_…`)).default([]),
   INVITER_MACHINES: commaList((item) => (/^mch_\w+$/.test(item) ? undefined : `"${item}" is not a Clerk machine id like mch_…`)).default([]),
   GATEWAY_API_KEYS: apiKeys.default([]),
   CORS_ORIGINS: z
@@ -214,6 +217,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     inviterRoles: e.INVITER_ROLES,
     inviterPermissions: e.INVITER_PERMISSIONS,
     inviterMachines: e.INVITER_MACHINES,
+    inviterOrgs: e.INVITER_ORGS,
     apiKeys: e.GATEWAY_API_KEYS,
     corsOrigins: e.CORS_ORIGINS,
     allowedRedirectOrigins: e.ALLOWED_REDIRECT_ORIGINS,

@@ -6,9 +6,18 @@ export interface InviterPolicy {
   roles: readonly string[];
   permissions: readonly string[];
   machines: readonly string[];
+  /**
+   * INVITER_ORGS: where roles and permissions count. Invitations are instance-wide, so without this an
+   * admin of any organization (one a user just created, say) may invite; empty means exactly that.
+   */
+  orgs?: readonly string[];
 }
 
-export function userMayInvite(org: { role: string | null; permissions: readonly string[] }, policy: InviterPolicy): boolean {
+export function userMayInvite(
+  org: { id?: string | null; role: string | null; permissions: readonly string[] },
+  policy: InviterPolicy,
+): boolean {
+  if (policy.orgs?.length && !(org.id && policy.orgs.includes(org.id))) return false;
   return (org.role !== null && policy.roles.includes(org.role)) || org.permissions.some((p) => policy.permissions.includes(p));
 }
 

@@ -13,7 +13,7 @@ export function composeObservers(...observers: DispatchObserver[]): DispatchObse
 }
 
 /**
- * Logs each Clerk call at debug and a channel running dry once (not once per refused item), again only
+ * Logs each Clerk call (info, or warn when it failed) and a channel running dry once (not once per refused item), again only
  * after the channel has carried a call in between.
  */
 export function logObserver(logger: Logger): DispatchObserver {

@@ -73,6 +73,13 @@ describe('inviter rights', () => {
     expect(userMayInvite({ role: 'org:member', permissions: ['org:invitations:read'] }, policy)).toBe(false);
     expect(userMayInvite({ role: null, permissions: [] }, policy)).toBe(false);
   });
+
+  it('with INVITER_ORGS, counts roles and permissions only in those organizations', () => {
+    const scoped = { ...policy, orgs: ['org_main'] };
+    expect(userMayInvite({ id: 'org_main', role: 'org:admin', permissions: [] }, scoped)).toBe(true);
+    expect(userMayInvite({ id: 'org_mine', role: 'org:admin', permissions: [] }, scoped)).toBe(false);
+    expect(userMayInvite({ id: null, role: 'org:admin', permissions: [] }, scoped)).toBe(false);
+  });
 });
 
 describe('JwksKeySource', () => {

@@ -100,6 +100,8 @@ describe('createInvitations against the emulator', () => {
     const [a, b] = await Promise.all([stack.invite(['same@example.com']), stack.invite(['same@example.com'])]);
     expect([outcome(a.results[0]!), outcome(b.results[0]!)]).toEqual(['CREATED', 'ALREADY_INVITED']);
     expect(stack.emulator.invitations()).toHaveLength(1);
+    // One call: the later asker waited for the first instead of being refused by Clerk.
+    expect(stack.emulator.calls.filter((c) => c.route === 'single' || c.route === 'bulk')).toHaveLength(1);
   });
 
   it('carries Clerk\'s trace id on failures Clerk reported', async () => {
