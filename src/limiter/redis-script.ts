@@ -14,8 +14,8 @@ export const guardRedisOptions: RedisOptions = {
   retryStrategy: (times) => Math.min(100 * times, 2000),
 };
 
-/** A client with {@link guardRedisOptions}; `url` defaults to `REDIS_URL`, then the local server. */
-export function createGuardRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', options: RedisOptions = {}): Redis {
+/** A client with {@link guardRedisOptions}; `url` defaults to the local server. */
+export function createGuardRedis(url = 'redis://127.0.0.1:6379', options: RedisOptions = {}): Redis {
   return new Redis(url, { ...guardRedisOptions, ...options });
 }
 
