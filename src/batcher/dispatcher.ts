@@ -41,6 +41,8 @@ interface Round {
   deadline: number;
   /** Set while resending after an unknown outcome: a second unknown is not resent again. */
   resending: boolean;
+  /** Clerk's user list was already asked about these items; splitting them does not ask again. */
+  usersChecked?: boolean;
 }
 
 type CallResult<T> =
@@ -128,7 +130,9 @@ export class BatchDispatcher {
       if (batch.length === 1 || isCallLevel(unattributed)) {
         return this.fill(batch, results, (e) => itemFailure(e, unattributed[0], info.traceId));
       }
-      const users = this.fits(0, round) ? await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId) : new Map();
+      const ask = !round.usersChecked && this.fits(0, round);
+      const users = ask ? await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId) : new Map();
+      if (ask) round = { ...round, usersChecked: true };
       if (users.size > 0) {
         users.forEach((failure, i) => (results[batch[i]!.index] = failure));
         remaining = batch.filter((_, i) => !users.has(i));

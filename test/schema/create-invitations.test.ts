@@ -123,6 +123,8 @@ describe('createInvitations with UPSTREAM_CHANNELS=bulk', () => {
     expect(payload.results.map(outcome)).toEqual([...Array(7).fill('CREATED'), 'USER_EXISTS', 'CREATED', 'CREATED']);
     expect(stack.singleCalls()).toHaveLength(0);
     expect(stack.bulkCalls().length - 1).toBeLessThanOrEqual(8);
+    // Asked once for the whole batch, not again for every half.
+    expect(stack.emulator.calls.filter((c) => c.route === 'users')).toHaveLength(1);
     expect(stack.emulator.invitations()).toHaveLength(9);
   });
 });
