@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget } from '../../src/budget/create-budget.ts';
 import { budgetKeys, RedisBudget, type RedisBudgetOptions } from '../../src/budget/redis-budget.ts';
-import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients } from '../support/redis.ts';
+import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, withClientOf } from '../support/redis.ts';
 import { budgetBehaviour, manualClock } from './behaviour.ts';
 
 const redisUp = await redisReachable('budget/redis-budget');
@@ -78,34 +78,24 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
   });
 
   it('does not hang on a Redis that never answers', async () => {
-    const silent = await silentServer();
-    const redis = connect(silent.url);
-    try {
+    await withClientOf(await silentServer(), async (redis) => {
       const stuck = budget({ prefix: prefix(), redis, timeoutMs: 400 });
       const started = Date.now();
       expect((await stuck.take('single', 1)).ok).toBe(false);
       expect((await stuck.status('single')).unavailable).toBe(true);
       expect(Date.now() - started).toBeLessThan(1500);
-    } finally {
-      redis.disconnect();
-      await silent.close();
-    }
+    });
   });
 
   it('recovers by itself when Redis comes back', async () => {
-    const proxy = await redisProxy();
-    const redis = connect(proxy.url);
-    try {
+    await withClientOf(await redisProxy(), async (redis, proxy) => {
       const flaky = budget({ prefix: prefix(), redis });
       expect((await flaky.take('bulk', 1)).ok).toBe(true);
       await proxy.cut();
       expect(await flaky.take('bulk', 1)).toMatchObject({ ok: false, reason: 'unavailable' });
       await proxy.restore();
       await expect.poll(async () => (await flaky.take('bulk', 1)).ok, { timeout: 10_000, interval: 200 }).toBe(true);
-    } finally {
-      redis.disconnect();
-      await proxy.close();
-    }
+    });
   });
 
   it('is what createBudget returns with Redis', () => {

@@ -4,7 +4,7 @@ import { RedisStore } from 'graphql-rate-limit';
 import { fromGraphQLRateLimitStore } from '../../src/limiter/legacy-store.ts';
 import { RedisCallerLimitStore } from '../../src/limiter/redis-store.ts';
 import { limiterBehaviour } from './behaviour.ts';
-import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, uniquePrefix } from '../support/redis.ts';
+import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, withClientOf, uniquePrefix } from '../support/redis.ts';
 import { codes, concurrentPings, limitedSchema, run } from './schema.ts';
 
 const redisUp = await redisReachable('limiter/redis-store');
@@ -66,33 +66,23 @@ describe.skipIf(!redisUp)('RedisCallerLimitStore', () => {
   });
 
   it('does not hang on a Redis that never answers', async () => {
-    const silent = await silentServer();
-    const redis = connect(silent.url);
-    try {
+    await withClientOf(await silentServer(), async (redis) => {
       const schema = limitedSchema({ store: new RedisCallerLimitStore({ redis, prefix: prefix('silent'), timeoutMs: 500 }) });
       const started = Date.now();
       expect(codes(await run(schema, '{ ping }'))).toEqual(['SERVICE_UNAVAILABLE']);
       expect(Date.now() - started).toBeLessThan(1500);
-    } finally {
-      redis.disconnect();
-      await silent.close();
-    }
+    });
   });
 
   it('recovers by itself when Redis comes back', async () => {
-    const proxy = await redisProxy();
-    const redis = connect(proxy.url);
-    try {
+    await withClientOf(await redisProxy(), async (redis, proxy) => {
       const schema = limitedSchema({ store: new RedisCallerLimitStore({ redis, prefix: prefix('recover') }) });
       expect(codes(await run(schema, '{ ping }'))).toEqual([]);
       await proxy.cut();
       expect(codes(await run(schema, '{ ping }'))).toEqual(['SERVICE_UNAVAILABLE']);
       await proxy.restore();
       await expect.poll(async () => codes(await run(schema, '{ ping }')), { timeout: 10_000, interval: 200 }).toEqual([]);
-    } finally {
-      redis.disconnect();
-      await proxy.close();
-    }
+    });
   });
 });
 

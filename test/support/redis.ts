@@ -134,3 +134,14 @@ export function twoClients(): { a: () => Redis; b: () => Redis; prefix: (name: s
     },
   };
 }
+
+/** A client of `server` for the length of `run`; the client and the server are closed afterwards. */
+export async function withClientOf<S extends { url: string; close(): Promise<void> }>(server: S, run: (redis: Redis, server: S) => Promise<void>) {
+  const redis = connect(server.url);
+  try {
+    await run(redis, server);
+  } finally {
+    redis.disconnect();
+    await server.close();
+  }
+}
