@@ -21,6 +21,8 @@ export interface NewInvitation {
 
 export class InstanceStore {
   readonly invitations = new Map<string, StoredInvitation>();
+  /** Invitations by address, so the duplicate check per item does not scan every invitation ever made. */
+  private readonly byEmail = new Map<string, StoredInvitation[]>();
   readonly users = new Map<string, SeededUser>();
   limiter: InstanceLimiter;
 
@@ -35,6 +37,7 @@ export class InstanceStore {
 
   reset(): void {
     this.invitations.clear();
+    this.byEmail.clear();
     this.users.clear();
     this.limiter = new InstanceLimiter(this.limits);
   }
@@ -64,11 +67,7 @@ export class InstanceStore {
 
   /** Only a pending, unexpired invitation blocks a new one; expired, accepted and revoked do not. */
   hasPendingInvitation(email: string, now: number): boolean {
-    const wanted = normalizeEmail(email);
-    for (const invitation of this.invitations.values()) {
-      if (invitation.emailAddress === wanted && this.statusOf(invitation, now) === 'pending') return true;
-    }
-    return false;
+    return (this.byEmail.get(normalizeEmail(email)) ?? []).some((invitation) => this.statusOf(invitation, now) === 'pending');
   }
 
   hasUser(email: string): boolean {
@@ -92,7 +91,18 @@ export class InstanceStore {
       updatedAt: now,
     };
     this.invitations.set(id, invitation);
+    this.byEmail.set(invitation.emailAddress, [...(this.byEmail.get(invitation.emailAddress) ?? []), invitation]);
     return invitation;
+  }
+
+  delete(id: string): boolean {
+    const invitation = this.invitations.get(id);
+    if (!invitation) return false;
+    this.invitations.delete(id);
+    const rest = (this.byEmail.get(invitation.emailAddress) ?? []).filter((i) => i !== invitation);
+    if (rest.length > 0) this.byEmail.set(invitation.emailAddress, rest);
+    else this.byEmail.delete(invitation.emailAddress);
+    return true;
   }
 
   /** Stores an invitation directly, bypassing validation, duplicate checks and limits. */

@@ -202,6 +202,6 @@ export function revokeInvitation(ctx: RouteContext): RouteResult {
 /** Not in the spec, but in the SDK (`deleteInvitation`): removes an invitation of any status. */
 export function deleteInvitation(ctx: RouteContext): RouteResult {
   const id = ctx.pathParams.invitation_id ?? '';
-  if (!ctx.store.invitations.delete(id)) fail(clerkErrors.invitationNotFound(id));
+  if (!ctx.store.delete(id)) fail(clerkErrors.invitationNotFound(id));
   return { status: 200, body: { object: 'invitation', id, deleted: true }, committed: true, invitationIds: [id] };
 }
