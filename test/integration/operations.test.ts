@@ -62,6 +62,22 @@ describe('idempotent retries', () => {
   });
 });
 
+describe('the Idempotency-Key header', () => {
+  it('refuses a second createInvitations field in the same operation instead of replaying the first', async () => {
+    stack = await startStack();
+    const doc = `mutation { a: createInvitations(invitations: [{ emailAddress: "a1@example.com" }]) { createdCount }
+      b: createInvitations(invitations: [{ emailAddress: "b1@example.com" }]) { createdCount } }`;
+    const { body } = await stack.request(doc, undefined, { 'idempotency-key': 'shared' });
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(stack.emulator.calls).toHaveLength(0);
+    // The argument form is the way to key two fields of one operation.
+    const keyed = `mutation { a: createInvitations(invitations: [{ emailAddress: "a1@example.com" }], idempotencyKey: "k-a") { createdCount }
+      b: createInvitations(invitations: [{ emailAddress: "b1@example.com" }], idempotencyKey: "k-b") { createdCount } }`;
+    expect((await stack.request(keyed)).body.data).toEqual({ a: { createdCount: 1 }, b: { createdCount: 1 } });
+  });
+});
+
 describe('idempotent retries and the caller limit', () => {
   it('answers a replay from the stored answer without spending the caller limit', async () => {
     stack = await startStack({ env: { RATE_LIMIT_MAX: '1' } });
