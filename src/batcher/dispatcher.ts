@@ -5,7 +5,7 @@ import type { InvitationOutcome, InvitationParams } from '../invitations/types.t
 import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attribution.ts';
 import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
 import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
-import { lookUp, safeToResend, type Lookup } from './reconcile.ts';
+import { reconcile, type ReconcileHost } from './reconcile.ts';
 import { scrub } from '../logger.ts';
 
 /** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
@@ -36,7 +36,7 @@ export interface Pending {
 
 export type Results = (InvitationOutcome | undefined)[];
 
-interface Round {
+export interface Round {
   /** Epoch ms by which every item must have its answer. */
   deadline: number;
   /** Set while resending after an unknown outcome: a second unknown is not resent again. */
@@ -69,7 +69,18 @@ export class BatchDispatcher {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
+  /** What reconciliation needs of the dispatcher: lookups, the deadline, and a way to resend. */
+  private readonly reconcileHost: ReconcileHost;
+
   constructor(private readonly options: DispatcherOptions) {
+    this.reconcileHost = {
+      upstream: options.upstream,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      fits: (waitMs, round) => this.fits(waitMs, round),
+      sleep: (ms) => this.sleep(ms),
+      resend: (pending, results, round) => this.sendVia(pickChannel(options.policy, pending.length, options), pending, results, round),
+      observer: options.observer,
+    };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -248,63 +259,7 @@ export class BatchDispatcher {
   private async settle(pending: Pending[], results: Results, info: UpstreamFailureInfo, sentAt: number, round: Round) {
     if (info.kind === 'rate-limited') return this.fill(pending, results, (e) => clerkRateLimited(e, info, retryAfterMs(info)));
     if (info.kind === 'not-sent') return this.fill(pending, results, (e) => notSent(e, info.message));
-    if (info.kind === 'unknown') return this.reconcile(pending, results, info, sentAt, round);
-  }
-
-  /**
-   * The call may have created some invitations. Look each address up; report what exists as created,
-   * resend what provably does not (when a resend cannot double-send), and call the rest unknown.
-   */
-  private async reconcile(pending: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, sentAt: number, round: Round) {
-    const unknown = (p: Pending, why = '') =>
-      (results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(info.message)}${why}`, traceId: info.traceId }));
-    if (!this.fits(0, round)) return pending.forEach((p) => unknown(p, '; no time was left to look it up'));
-    const finished = info.answered === true;
-    const lookups = await Promise.all(pending.map((p) => lookUp(this.options.upstream, p.params, sentAt)));
-    if (!finished) await this.lookAgain(pending, lookups, sentAt, round);
-    const resend: Pending[] = [];
-    pending.forEach((p, i) => {
-      const found = lookups[i]!;
-      if (found.found === true) results[p.index] = { kind: 'created', invitation: found.invitation };
-      else if (found.found === false && !round.resending && safeToResend(p.params, finished)) resend.push(p);
-      else unknown(p, found.found === null ? '; looking it up failed too' : '');
-    });
-    if (resend.length > 0) await this.resend(resend, results, info, finished, sentAt, round);
-    const found = lookups.filter((l) => l.found === true).length;
-    this.options.observer?.reconciled?.(found, resend.length, pending.length - found - resend.length);
-  }
-
-  private async resend(resend: Pending[], results: Results, info: Extract<UpstreamFailureInfo, { kind: 'unknown' }>, finished: boolean, sentAt: number, round: Round) {
-    await this.sendVia(pickChannel(this.options.policy, resend.length, this.options), resend, results, { ...round, resending: true });
-    for (const p of resend) {
-      const r = results[p.index];
-      if (r?.kind !== 'failed') continue;
-      // The resend never left, but the first call may still land: only Clerk's answer made it final.
-      if (!finished && r.retryable && (r.code === 'RATE_LIMITED' || r.code === 'UPSTREAM_ERROR')) {
-        results[p.index] = outcomeUnknown(p.params.emailAddress, { message: scrub(info.message), traceId: info.traceId });
-      }
-      // Refused as a duplicate: either the first call landed after all, a moment after the lookup, or
-      // the address had an older invitation. Only a second lookup tells which.
-      if (r.code !== 'ALREADY_INVITED') continue;
-      const again = await lookUp(this.options.upstream, p.params, sentAt);
-      if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
-      if (again.found === null) {
-        const message = `${scrub(info.message)}; a resend found an invitation, and looking it up failed too`;
-        results[p.index] = outcomeUnknown(p.params.emailAddress, { message, traceId: info.traceId });
-      }
-    }
-  }
-
-  /**
-   * A call Clerk did not answer may still be running there, so a lookup right away can miss an
-   * invitation that lands a moment later. Items that cannot be resent safely get one more lookup after
-   * one more upstream timeout, when the deadline allows.
-   */
-  private async lookAgain(pending: Pending[], lookups: Lookup[], sentAt: number, round: Round) {
-    const unsettled = pending.map((_, i) => i).filter((i) => lookups[i]!.found === false && !safeToResend(pending[i]!.params, false));
-    if (unsettled.length === 0 || !this.fits(this.options.upstreamTimeoutMs, round)) return;
-    await this.sleep(this.options.upstreamTimeoutMs);
-    await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(this.options.upstream, pending[i]!.params, sentAt))));
+    if (info.kind === 'unknown') return reconcile(this.reconcileHost, pending, results, info, sentAt, round);
   }
 
   private fill(pending: Pending[], results: Results, make: (email: string) => InvitationOutcome): void {
