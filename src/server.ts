@@ -19,7 +19,7 @@ import { useIdempotencyHeader } from './plugins/use-idempotency-header.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
-import { fingerprintOf, isReplay } from './invitations/idempotency.ts';
+import { isReplay } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -64,7 +64,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     overrideFields: ['Mutation.createInvitations'],
     exempt: (coordinate, args, context: GatewayContext) =>
       coordinate === 'Mutation.createInvitations'
-        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, fingerprintOf(args['invitations']))
+        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, args['invitations'])
         : Promise.resolve(false),
   });
   const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>

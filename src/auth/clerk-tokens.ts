@@ -74,7 +74,7 @@ export class ClerkTokenVerifier {
     const sub = payload.sub as unknown;
     if (typeof sub === 'string' && sub.startsWith('mch_')) return this.verifyMachine(token, key.pem);
     if (header.typ === 'at+jwt' || header.typ === 'application/at+jwt') return fail('token-type-unsupported', 'OAuth access tokens are not accepted');
-    return this.verifySession(token, key.pem);
+    return this.verifySession(token, decoded, key.pem);
   }
 
   private async keyFor(kid: unknown): Promise<{ pem: string } | Extract<TokenCheck, { ok: false }>> {
@@ -87,7 +87,7 @@ export class ClerkTokenVerifier {
     return { ok: false, reason: 'token-kid-unknown', message: `no signing key with kid ${JSON.stringify(kid.slice(0, 64))}` };
   }
 
-  private async verifySession(token: string, jwtKey: string): Promise<TokenCheck> {
+  private async verifySession(token: string, decoded: ReturnType<typeof decodeJwt>, jwtKey: string): Promise<TokenCheck> {
     const parties = this.options.authorizedParties;
     try {
       await verifyToken(token, { jwtKey, authorizedParties: parties.length > 0 ? [...parties] : undefined });
@@ -96,7 +96,7 @@ export class ClerkTokenVerifier {
       return fail(reason ?? 'token-invalid', message ?? 'verification failed');
     }
     // Pending sessions (a task such as choosing an organization is open) count as signed out.
-    const auth = getAuthObjectFromJwt(decodeJwt(token), {} as Parameters<typeof getAuthObjectFromJwt>[1]);
+    const auth = getAuthObjectFromJwt(decoded, {} as Parameters<typeof getAuthObjectFromJwt>[1]);
     if (!auth.userId) return fail('session-pending', 'the session has unfinished tasks');
     return {
       ok: true,

@@ -35,6 +35,15 @@ function checked(source: CredentialSource, value: string): Credential {
  * sibling subdomain can plant one), are refused rather than guessed between.
  */
 export function readCredential(request: Request): Credential {
+  // CSRF prevention and authentication both ask; the headers are read once per request.
+  let credential = credentials.get(request);
+  if (!credential) credentials.set(request, (credential = parseCredential(request)));
+  return credential;
+}
+
+const credentials = new WeakMap<Request, Credential>();
+
+function parseCredential(request: Request): Credential {
   const authorization = request.headers.get('authorization');
   const apiKey = request.headers.get('x-api-key');
   if (authorization !== null && apiKey !== null) return { kind: 'malformed', reason: 'two-credentials', source: 'authorization' };

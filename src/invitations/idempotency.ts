@@ -144,8 +144,9 @@ export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs,
 }
 
 /** Whether this call would be answered from a stored answer; such a replay spends no limit. */
-export async function isReplay(store: IdempotencyStore, scope: string, key: string | null | undefined, fingerprint: string): Promise<boolean> {
+export async function isReplay(store: IdempotencyStore, scope: string, key: string | null | undefined, input: unknown): Promise<boolean> {
+  // Most calls carry no key: they must not pay for hashing their input.
   if (!key || !KEY_PATTERN.test(key)) return false;
   const entry = await store.peek(`${scope}:${key}`).catch(() => undefined);
-  return entry?.state === 'done' && entry.fingerprint === fingerprint;
+  return entry?.state === 'done' && entry.fingerprint === fingerprintOf(input);
 }
