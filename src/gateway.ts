@@ -64,6 +64,9 @@ export function createGatewayServices({ config, logger, clerk, upstream: given, 
     // An item must still have time for its call and one more (isolation, a resend) after the wait.
     windowMaxMs: Math.max(config.batchWindowMs, Math.min(config.batchWindowMaxMs, config.requestTimeoutMs - 2 * config.upstreamTimeoutMs)),
     scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),
+    blocked: { known: () => dispatcher.blockedUntil() > 0, check: () => dispatcher.checkBlocked() },
+    // A later asker of a busy address still needs time for a call of its own after waiting.
+    minCallMs: config.upstreamTimeoutMs,
     maxPending: config.maxPendingInvitations,
     onBatch: (size, waitMs) => metrics.batch(size, waitMs),
   });

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DispatchObserver } from './batcher/dispatcher.ts';
+import type { DispatchObserver } from './batcher/dispatch-types.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { InvitationOutcome } from './invitations/types.ts';
 
@@ -94,13 +94,13 @@ export class GatewayMetrics {
   }
 
   readonly observer: DispatchObserver = {
-    upstreamCall: (channel, items, _result, ms, status) => {
+    upstreamCall: ({ channel, items, ms, status }) => {
       this.upstreamCalls.inc({ channel, status: String(status ?? 0) });
       this.upstreamLatency.observe({ channel }, ms / 1000);
       this.upstreamInvitations.inc({ channel }, items);
     },
-    budgetRefused: (channel, reason) => this.budgetRefusals.inc({ channel, reason }),
-    reconciled: (found, resent, unknown) => {
+    budgetRefused: ({ channel, reason }) => this.budgetRefusals.inc({ channel, reason }),
+    reconciled: ({ found, resent, unknown }) => {
       if (found) this.reconciliations.inc({ result: 'found' }, found);
       if (resent) this.reconciliations.inc({ result: 'resent' }, resent);
       if (unknown) this.reconciliations.inc({ result: 'unknown' }, unknown);

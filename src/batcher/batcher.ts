@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
+import { noTimeLeft } from './outcomes.ts';
 import { scrub } from '../logger.ts';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
@@ -33,6 +34,13 @@ export interface BatcherOptions {
   windowMaxMs: number;
   /** 0..1: how scarce the bulk allowance is now; read when a batch opens. */
   scarcity: () => number;
+  /**
+   * Whether no channel can take a call now: synchronously from what was last seen, then from the
+   * budget itself. A batch that cannot be sent does not wait for company; it is refused at once.
+   */
+  blocked?: { known: () => boolean; check: () => Promise<boolean> };
+  /** An item with less time than this left cannot wait for a call, and is answered at once. Default 0. */
+  minCallMs?: number;
   /** Items waiting for a batch or in flight; past this, new items fail fast. */
   maxPending: number;
   onBatch?: (size: number, waitMs: number) => void;
@@ -53,6 +61,7 @@ export class InvitationBatcher {
   private pendingCount = 0;
   private readonly inFlight = new Map<string, Promise<InvitationOutcome>>();
   private readonly batchesInFlight = new Set<Promise<unknown>>();
+  private readonly unanswered = new Set<Promise<InvitationOutcome>>();
 
   constructor(private readonly options: BatcherOptions) {
     this.loader = new DataLoader((keys) => this.runBatch(keys), {
@@ -67,10 +76,17 @@ export class InvitationBatcher {
   }
 
   load(key: BatchKey): Promise<InvitationOutcome> {
+    // The deadline is fixed when the caller first asks, and kept however long it waits behind others.
+    const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;
+    return this.track(this.answerBy(this.enqueue({ ...key, deadline }), key, deadline));
+  }
+
+  private enqueue(key: BatchKey & { deadline: number }): Promise<InvitationOutcome> {
     const address = emailKey(key.params.emailAddress);
     // One address is never in two batches at once: a later asker waits for the first one's answer.
     const earlier = this.inFlight.get(address);
     if (earlier) return earlier.then((first) => this.afterEarlier(first, key));
+    if (key.deadline - Date.now() < (this.options.minCallMs ?? 0)) return Promise.resolve(noTimeLeft(key.params.emailAddress));
     if (this.pendingCount >= this.options.maxPending) {
       return Promise.resolve(
         failed(key.params.emailAddress, 'RATE_LIMITED', 'The gateway queue is full; nothing was sent. Retry shortly.', {
@@ -80,8 +96,7 @@ export class InvitationBatcher {
       );
     }
     this.pendingCount++;
-    const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;
-    const result = this.loader.load({ ...key, deadline });
+    const result = this.loader.load(key);
     // load() joins the open batch or opens one (calling schedule) synchronously, so `open` is this
     // key's batch. A full batch leaves at once instead of waiting out its window.
     const batch = this.open;
@@ -93,23 +108,31 @@ export class InvitationBatcher {
         if (this.inFlight.get(address) === settled) this.inFlight.delete(address);
       });
     this.inFlight.set(address, settled);
-    return this.answerBy(settled, key, deadline);
+    return settled;
+  }
+
+  /** Every answer promised and not yet given, so shutdown can wait for all of them. */
+  private track(answer: Promise<InvitationOutcome>): Promise<InvitationOutcome> {
+    this.unanswered.add(answer);
+    void answer.finally(() => this.unanswered.delete(answer));
+    return answer;
   }
 
   /**
    * What a later asker of the same address gets. Facts about the address carry over; anything else
    * (a refusal that sent nothing, an unknown outcome) is no answer for this asker, who is sent in turn.
-   * An asker with `ignoreExisting` wants another invitation on purpose, and gets one.
+   * An asker with `ignoreExisting` wants another invitation on purpose, even for a user, and gets one.
    */
-  private afterEarlier(first: InvitationOutcome, key: BatchKey): Promise<InvitationOutcome> {
+  private afterEarlier(first: InvitationOutcome, key: BatchKey & { deadline: number }): Promise<InvitationOutcome> {
     const email = key.params.emailAddress;
-    if (first.kind === 'created' && key.params.ignoreExisting !== true) {
+    const ignoring = key.params.ignoreExisting === true;
+    if (first.kind === 'created' && !ignoring) {
       return Promise.resolve(failed(email, 'ALREADY_INVITED', 'A concurrent request invited this address a moment ago.'));
     }
-    if (first.kind === 'failed' && (first.code === 'USER_EXISTS' || first.code === 'NOT_ALLOWED')) {
+    if (first.kind === 'failed' && ((first.code === 'USER_EXISTS' && !ignoring) || first.code === 'NOT_ALLOWED')) {
       return Promise.resolve(failed(email, first.code, first.code === 'USER_EXISTS' ? 'The address belongs to an existing user.' : 'The address is not allowed in this application.'));
     }
-    return this.load(key);
+    return this.enqueue(key);
   }
 
   /**
@@ -135,10 +158,12 @@ export class InvitationBatcher {
     this.open?.fire();
   }
 
-  /** Resolves when every batch sent so far has its answer. */
+  /** Resolves when every item asked for so far has its answer, waiters behind the same address included. */
   async drain(): Promise<void> {
     this.flush();
-    while (this.batchesInFlight.size > 0) await Promise.allSettled([...this.batchesInFlight]);
+    while (this.batchesInFlight.size > 0 || this.unanswered.size > 0) {
+      await Promise.allSettled([...this.batchesInFlight, ...this.unanswered]);
+    }
   }
 
   /**
@@ -149,7 +174,8 @@ export class InvitationBatcher {
   private schedule(dispatch: () => void): void {
     const openedAt = performance.now();
     const scarcity = Math.min(1, Math.max(0, this.options.scarcity()));
-    const windowMs = this.hurry ? 0 : this.options.windowMs + (this.options.windowMaxMs - this.options.windowMs) * scarcity;
+    const blocked = this.options.blocked;
+    const windowMs = this.hurry || blocked?.known() ? 0 : this.options.windowMs + (this.options.windowMaxMs - this.options.windowMs) * scarcity;
     const batch: OpenBatch = {
       size: 0,
       fire: () => {
@@ -163,6 +189,8 @@ export class InvitationBatcher {
     };
     const timer = setTimeout(() => batch.fire(), windowMs);
     this.open = batch;
+    // A fresh replica has not seen the budget yet: one look (no spending) per batch settles it.
+    if (windowMs > 0 && blocked) void blocked.check().then((none) => none && batch.fire(), () => {});
   }
 
   /** DataLoader's contract: one value per key, in order, and the promise never rejects. */

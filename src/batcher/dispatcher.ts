@@ -1,19 +1,15 @@
-import type { BudgetDecision, Channel, UpstreamBudget } from '../budget/types.ts';
-import { classifyUpstreamError, type UpstreamFailureInfo } from '../clerk/classify.ts';
+import type { Channel, UpstreamBudget } from '../budget/types.ts';
+import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { Upstream } from '../clerk/upstream.ts';
 import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
-import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attribution.ts';
-import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
-import { assignCreated, budgetRefused, clerkRateLimited, noTimeLeft, notSent, outcomeUnknown } from './outcomes.ts';
-import { reconcile, type ReconcileHost } from './reconcile.ts';
 import { scrub } from '../logger.ts';
-
-/** Hooks for metrics and logs; the dispatcher itself neither counts nor logs. */
-export interface DispatchObserver {
-  upstreamCall?(channel: Channel, items: number, result: 'ok' | UpstreamFailureInfo['kind'], ms: number, status?: number, traceId?: string): void;
-  budgetRefused?(channel: Channel, reason: string, retryAfterMs: number): void;
-  reconciled?(found: number, resent: number, unknown: number): void;
-}
+import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attribution.ts';
+import { ChannelCaller, retryAfterMs } from './channel-caller.ts';
+import { pickChannel, type ChannelPolicy } from './channel-policy.ts';
+import type { DispatchObserver, Pending, Results, Round } from './dispatch-types.ts';
+import { KnownInvitations } from './evidence.ts';
+import { assignCreated, budgetRefused, clerkRateLimited, isolationStopped, noTimeLeft, notSent, outcomeUnknown, userExistsOnBulk } from './outcomes.ts';
+import { reconcile, type ReconcileHost } from './reconcile.ts';
 
 export interface DispatcherOptions {
   upstream: Upstream;
@@ -28,73 +24,49 @@ export interface DispatcherOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** An item of the batch with its position, so results land in the caller's slot. */
-export interface Pending {
-  index: number;
-  params: InvitationParams;
-}
-
-export type Results = (InvitationOutcome | undefined)[];
-
-export interface Round {
-  /** Epoch ms by which every item must have its answer. */
-  deadline: number;
-  /** Set while resending after an unknown outcome: a second unknown is not resent again. */
-  resending: boolean;
-  /** Clerk's user list was already asked about these items; splitting them does not ask again. */
-  usersChecked?: boolean;
-}
-
-type CallResult<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'no-time' }
-  | { kind: 'refused'; decision: Extract<BudgetDecision, { ok: false }> }
-  | { kind: 'failed'; info: UpstreamFailureInfo; sentAt: number };
-
-/** Transient failures are retried at most this often, with backoff doubling from 100 ms up to 2 s. */
-const MAX_RETRIES = 3;
-const backoffMs = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt);
-/** How long what a channel's budget last said still shapes the batching window. */
-const SCARCITY_MEMORY_MS = 60_000;
+/** Isolating with single creates goes in waves this wide, so a repeating refusal stops it early. */
+const ISOLATION_WAVE = 2;
 
 /**
  * Sends one batch (distinct addresses, at most 10) to Clerk and returns one outcome per item, in
  * order. It never throws: every path ends in a per-item outcome.
  */
 export class BatchDispatcher {
-  private bulkRemainingShare = 1;
-  private singleDry = false;
-  private bulkSeenAt = -Infinity;
-  private singleSeenAt = -Infinity;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-
+  private readonly caller: ChannelCaller;
+  /** Invitations this replica has seen, so reconciliation never claims one twice. */
+  private readonly known = new KnownInvitations();
   /** What reconciliation needs of the dispatcher: lookups, the deadline, and a way to resend. */
   private readonly reconcileHost: ReconcileHost;
 
   constructor(private readonly options: DispatcherOptions) {
+    this.now = options.now ?? Date.now;
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.caller = new ChannelCaller({ ...options, now: this.now, sleep });
     this.reconcileHost = {
       upstream: options.upstream,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
-      fits: (waitMs, round) => this.fits(waitMs, round),
-      sleep: (ms) => this.sleep(ms),
+      known: this.known,
+      fits: (waitMs, round) => this.caller.fits(waitMs, round),
+      sleep,
       resend: (pending, results, round) => this.sendVia(pickChannel(options.policy, pending.length, options), pending, results, round),
       observer: options.observer,
     };
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /**
-   * How much fuller calls should be, 0..1; drives the batching window. Once single creates are spent,
-   * every item rides a bulk call, and a bulk call carrying one item wastes nine tenths of it: wait longest.
-   * Otherwise the wait grows as the bulk allowance shrinks.
-   */
+  /** How much fuller calls should be, 0..1; see ChannelCaller.scarcity. */
   scarcity(): number {
-    // A channel that has not been used for a while may have refilled; forget what it last said.
-    const fresh = (seenAt: number) => this.now() - seenAt < SCARCITY_MEMORY_MS;
-    if (this.singleDry && fresh(this.singleSeenAt) && this.options.policy !== 'single') return 1;
-    return fresh(this.bulkSeenAt) ? 1 - this.bulkRemainingShare : 0;
+    return this.caller.scarcity();
+  }
+
+  /** Epoch ms until which nothing can be sent, as last seen; 0 when something can. */
+  blockedUntil(): number {
+    return this.caller.blockedUntil();
+  }
+
+  /** Asks the budget whether nothing can be sent now, so a batch need not wait for company. */
+  checkBlocked(): Promise<boolean> {
+    return this.caller.checkBlocked();
   }
 
   async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs): Promise<InvitationOutcome[]> {
@@ -107,7 +79,21 @@ export class BatchDispatcher {
       const message = scrub(error instanceof Error ? error.message : String(error));
       pending.forEach((p) => (results[p.index] ??= outcomeUnknown(p.params.emailAddress, { message })));
     }
+    results.forEach((r) => r?.kind === 'created' && this.known.add(r.invitation.id));
     return results.map((r, i) => r ?? outcomeUnknown(items[i]!.emailAddress, { message: 'no result was recorded' }));
+  }
+
+  /**
+   * Settles items of a call that a replica made and could not finish (it died): nothing is sent
+   * blind. What exists is reported, and only what provably does not is sent, as after any unknown call.
+   */
+  async recover(items: readonly InvitationParams[], sentAt: number, deadline: number): Promise<InvitationOutcome[]> {
+    const results: Results = new Array(items.length);
+    const pending = items.map((params, index) => ({ index, params }));
+    const message = 'an earlier attempt with this idempotency key was cut off';
+    // The earlier attempt's replica is gone and its calls are long over, so nothing more can land.
+    await reconcile(this.reconcileHost, { items: pending, sentAt, finished: true, message }, results, { deadline, resending: false });
+    return results.map((r, i) => r ?? outcomeUnknown(items[i]!.emailAddress, { message }));
   }
 
   private sendVia(channel: Channel, pending: Pending[], results: Results, round: Round): Promise<void> {
@@ -123,7 +109,7 @@ export class BatchDispatcher {
     let remaining = pending;
     while (remaining.length > 0) {
       const batch = remaining;
-      const call = await this.call('bulk', batch.length, round, () => this.options.upstream.createBulk(batch.map((p) => p.params)));
+      const call = await this.caller.call('bulk', batch.length, round, () => this.options.upstream.createBulk(batch.map((p) => p.params)));
       if (call.kind === 'ok') return assignCreated(batch, call.value, results);
       if (call.kind === 'no-time') return this.fill(batch, results, (e) => noTimeLeft(e));
       if (call.kind === 'refused') {
@@ -139,18 +125,34 @@ export class BatchDispatcher {
         continue;
       }
       if (batch.length === 1 || isCallLevel(unattributed)) {
-        return this.fill(batch, results, (e) => itemFailure(e, unattributed[0], info.traceId));
+        return this.fill(batch, results, (e) => this.onBulkOnly(batch[0]!, itemFailure(e, unattributed[0], info.traceId)));
       }
-      const ask = !round.usersChecked && this.fits(0, round);
+      const ask = !round.usersChecked && this.caller.fits(0, round);
       const users = ask ? await findExistingUsers(this.options.upstream, batch, unattributed, info.traceId) : new Map();
       if (ask) round = { ...round, usersChecked: true };
       if (users.size > 0) {
-        users.forEach((failure, i) => (results[batch[i]!.index] = failure));
         remaining = batch.filter((_, i) => !users.has(i));
+        await this.inviteUsers(batch.filter((_, i) => users.has(i)), results, round, (p) => users.get(batch.indexOf(p))!);
         continue;
       }
       return this.isolate(batch, results, round);
     }
+  }
+
+  /**
+   * Clerk's bulk endpoint never invites an existing user; its single create does when told to ignore
+   * what exists. So `ignoreExisting` items of users go out one by one, and the rest fail USER_EXISTS.
+   */
+  private async inviteUsers(users: Pending[], results: Results, round: Round, failure: (p: Pending) => InvitationOutcome) {
+    const viaSingle = this.options.policy === 'bulk' ? [] : users.filter((p) => p.params.ignoreExisting === true);
+    for (const p of users) if (!viaSingle.includes(p)) results[p.index] = this.onBulkOnly(p, failure(p));
+    if (viaSingle.length > 0) await this.sendSingles(viaSingle, results, round, false);
+  }
+
+  /** A USER_EXISTS for an `ignoreExisting` item says why no channel could invite the user. */
+  private onBulkOnly(p: Pending, outcome: InvitationOutcome): InvitationOutcome {
+    if (outcome.kind !== 'failed' || outcome.code !== 'USER_EXISTS' || p.params.ignoreExisting !== true) return outcome;
+    return userExistsOnBulk(p.params.emailAddress, outcome.clerkTraceId ?? undefined);
   }
 
   /**
@@ -161,111 +163,66 @@ export class BatchDispatcher {
   private async isolate(pending: Pending[], results: Results, round: Round): Promise<void> {
     if (this.options.policy !== 'bulk') {
       const single = await this.options.budget.status('single');
-      if (single.remaining >= pending.length && !single.pausedUntil) return this.sendSingles(pending, results, round, false);
+      if (single.remaining >= pending.length && !single.pausedUntil) return this.isolateWithSingles(pending, results, round);
     }
     const middle = Math.ceil(pending.length / 2);
     await this.sendBulk(pending.slice(0, middle), results, round, false);
     await this.sendBulk(pending.slice(middle), results, round, false);
   }
 
-  private async sendSingles(pending: Pending[], results: Results, round: Round, mayFallBack: boolean): Promise<void> {
+  /**
+   * Single creates, a wave at a time. When Clerk refuses two items the same way with an error that is
+   * not about the address (a rule the gateway's validation does not know), more singles would most
+   * likely be spent the same way: the rest are answered retryable instead of sent.
+   */
+  private async isolateWithSingles(pending: Pending[], results: Results, round: Round): Promise<void> {
+    const seen = new Map<string, number>();
+    const count = (_p: Pending, clerkCode: string) => seen.set(clerkCode, (seen.get(clerkCode) ?? 0) + 1);
+    for (let start = 0; start < pending.length; start += ISOLATION_WAVE) {
+      await this.sendSingles(pending.slice(start, start + ISOLATION_WAVE), results, round, false, count);
+      const repeated = [...seen].find(([, n]) => n >= 2)?.[0];
+      if (repeated) return this.fill(pending.slice(start + ISOLATION_WAVE), results, (e) => isolationStopped(e, repeated));
+    }
+  }
+
+  /** `onUnexplained` hears of refusals whose error is not about the address (not a user, duplicate or block). */
+  private async sendSingles(
+    pending: Pending[],
+    results: Results,
+    round: Round,
+    mayFallBack: boolean,
+    onUnexplained?: (p: Pending, clerkCode: string) => void,
+  ): Promise<void> {
     const refused: Pending[] = [];
     await Promise.all(
       pending.map(async (p) => {
         const email = p.params.emailAddress;
-        const call = await this.call('single', 1, round, () => this.options.upstream.createOne(p.params));
+        const call = await this.caller.call('single', 1, round, () => this.options.upstream.createOne(p.params));
         if (call.kind === 'ok') results[p.index] = { kind: 'created', invitation: call.value };
         else if (call.kind === 'no-time') results[p.index] = noTimeLeft(email);
         else if (call.kind === 'refused') {
           if (mayFallBack && call.decision.reason !== 'unavailable') refused.push(p);
           else results[p.index] = budgetRefused(email, 'single', call.decision);
         } else if (call.info.kind === 'rejected') {
-          results[p.index] = itemFailure(email, call.info.errors[0], call.info.traceId);
+          const failure = itemFailure(email, call.info.errors[0], call.info.traceId);
+          results[p.index] = failure;
+          if (failure.code === 'INVALID_INPUT' || failure.code === 'UPSTREAM_ERROR') onUnexplained?.(p, call.info.errors[0]?.code ?? 'none');
         } else await this.settle([p], results, call.info, call.sentAt, round);
       }),
     );
     if (refused.length > 0) await this.sendBulk(refused.sort((a, b) => a.index - b.index), results, round, false);
   }
 
-  /**
-   * One upstream call with its budget, deadline and retries. Only failures that prove nothing was
-   * created are retried: a refused connection, and a 429 whose Retry-After fits before the deadline.
-   */
-  private async call<T>(channel: Channel, items: number, round: Round, run: () => Promise<T>): Promise<CallResult<T>> {
-    for (let attempt = 0; ; attempt++) {
-      if (!this.fits(0, round)) return { kind: 'no-time' };
-      const decision = await this.take(channel);
-      if (!decision.ok) {
-        if (decision.reason === 'paused' && attempt < MAX_RETRIES && this.fits(decision.retryAfterMs, round)) {
-          await this.sleep(decision.retryAfterMs);
-          continue;
-        }
-        return { kind: 'refused', decision };
-      }
-      const sentAt = this.now();
-      const started = performance.now();
-      try {
-        const value = await run();
-        this.options.observer?.upstreamCall?.(channel, items, 'ok', performance.now() - started, 200);
-        return { kind: 'ok', value };
-      } catch (error) {
-        const info = classifyUpstreamError(error).info;
-        const status = 'status' in info ? info.status : info.kind === 'rate-limited' ? 429 : undefined;
-        this.options.observer?.upstreamCall?.(channel, items, info.kind, performance.now() - started, status, 'traceId' in info ? info.traceId : undefined);
-        const waitMs = await this.afterTransientFailure(channel, info, attempt);
-        if (waitMs !== undefined && attempt < MAX_RETRIES && this.fits(waitMs, round)) {
-          await this.sleep(waitMs);
-          continue;
-        }
-        return { kind: 'failed', info, sentAt };
-      }
-    }
-  }
-
-  /** Books a transient failure and says how long to wait before trying again; undefined: do not. */
-  private async afterTransientFailure(channel: Channel, info: UpstreamFailureInfo, attempt: number): Promise<number | undefined> {
-    if (info.kind === 'not-sent') {
-      await this.options.budget.refund(channel, 1).catch(() => {});
-      return backoffMs(attempt);
-    }
-    if (info.kind === 'rate-limited') {
-      // Someone else spent the allowance: every replica stops using this channel until Clerk says.
-      const waitMs = retryAfterMs(info);
-      await this.options.budget.pause(channel, this.now() + waitMs).catch(() => {});
-      return waitMs;
-    }
-    return undefined;
-  }
-
-  /** True when a wait of `waitMs` still leaves a whole upstream timeout before the deadline. */
-  private fits(waitMs: number, round: Round): boolean {
-    return this.now() + waitMs + this.options.upstreamTimeoutMs <= round.deadline;
-  }
-
-  private async take(channel: Channel) {
-    const decision = await this.options.budget.take(channel, 1);
-    if (channel === 'bulk') {
-      this.bulkRemainingShare = decision.ok ? decision.remaining / this.options.bulkPerHour : 0;
-      this.bulkSeenAt = this.now();
-    } else {
-      this.singleDry = !decision.ok || decision.remaining === 0;
-      this.singleSeenAt = this.now();
-    }
-    if (!decision.ok) this.options.observer?.budgetRefused?.(channel, decision.reason, decision.retryAfterMs);
-    return decision;
-  }
-
   /** Outcomes of a call that was not a plain refusal: 429, never sent, or unknown. */
   private async settle(pending: Pending[], results: Results, info: UpstreamFailureInfo, sentAt: number, round: Round) {
     if (info.kind === 'rate-limited') return this.fill(pending, results, (e) => clerkRateLimited(e, info, retryAfterMs(info)));
     if (info.kind === 'not-sent') return this.fill(pending, results, (e) => notSent(e, info.message));
-    if (info.kind === 'unknown') return reconcile(this.reconcileHost, pending, results, info, sentAt, round);
+    if (info.kind !== 'unknown') return;
+    const call = { items: pending, sentAt, finished: info.answered === true, answeredAt: info.clerkDate, message: info.message, traceId: info.traceId };
+    return reconcile(this.reconcileHost, call, results, round);
   }
 
   private fill(pending: Pending[], results: Results, make: (email: string) => InvitationOutcome): void {
     for (const p of pending) results[p.index] = make(p.params.emailAddress);
   }
 }
-
-/** Clerk sends Retry-After in seconds; without one, a minute is the cautious guess. */
-const retryAfterMs = (info: { retryAfterSeconds?: number | undefined }) => (info.retryAfterSeconds ?? 60) * 1000;

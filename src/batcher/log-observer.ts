@@ -1,14 +1,14 @@
 import type { Channel } from '../budget/types.ts';
 import type { Logger } from '../logger.ts';
 import { batchRequests } from './batcher.ts';
-import type { DispatchObserver } from './dispatcher.ts';
+import type { DispatchObserver } from './dispatch-types.ts';
 
 /** Runs several observers as one. */
 export function composeObservers(...observers: DispatchObserver[]): DispatchObserver {
   return {
-    upstreamCall: (...args) => observers.forEach((o) => o.upstreamCall?.(...args)),
-    budgetRefused: (...args) => observers.forEach((o) => o.budgetRefused?.(...args)),
-    reconciled: (...args) => observers.forEach((o) => o.reconciled?.(...args)),
+    upstreamCall: (event) => observers.forEach((o) => o.upstreamCall?.(event)),
+    budgetRefused: (event) => observers.forEach((o) => o.budgetRefused?.(event)),
+    reconciled: (event) => observers.forEach((o) => o.reconciled?.(event)),
   };
 }
 
@@ -19,19 +19,19 @@ export function composeObservers(...observers: DispatchObserver[]): DispatchObse
 export function logObserver(logger: Logger): DispatchObserver {
   const dry = new Set<Channel>();
   return {
-    upstreamCall(channel, items, result, ms, status, clerkTraceId) {
+    upstreamCall({ channel, items, result, ms, status, traceId: clerkTraceId }) {
       dry.delete(channel);
       const level = result === 'ok' ? 'info' : 'warn';
       const requestIds = batchRequests.getStore()?.requestIds;
       logger[level]({ channel, items, result, ms: Math.round(ms), status, clerkTraceId, requestIds }, `clerk ${channel} call: ${result}`);
     },
-    budgetRefused(channel, reason, retryAfterMs) {
+    budgetRefused({ channel, reason, retryAfterMs }) {
       if (dry.has(channel)) return;
       dry.add(channel);
       const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
       logger.warn({ channel, reason, retryAfterSeconds }, `upstream ${channel} channel is dry (${reason}); next call admitted in ${retryAfterSeconds} s`);
     },
-    reconciled(found, resent, unknown) {
+    reconciled({ found, resent, unknown }) {
       logger.warn({ found, resent, unknown }, 'settled a Clerk call with an unknown outcome');
     },
   };

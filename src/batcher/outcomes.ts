@@ -3,7 +3,7 @@ import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import { emailKey } from '../invitations/validate-item.ts';
 import { scrub } from '../logger.ts';
 import { failed, type InvitationFailed, type InvitationRecord } from '../invitations/types.ts';
-import type { Pending, Results } from './dispatcher.ts';
+import type { Pending, Results } from './dispatch-types.ts';
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -46,6 +46,28 @@ export function outcomeUnknown(email: string, info: { message: string; traceId?:
     `Clerk may or may not have created this invitation (${info.message}). Check with the invitations query ` +
       `(query: "${email}") before retrying, or retry with ignoreExisting: false so a duplicate is refused.`,
     { retryable: false, clerkTraceId: info.traceId },
+  );
+}
+
+/** Only Clerk's single create invites an existing user; the bulk endpoint refuses it whatever the flags. */
+export function userExistsOnBulk(email: string, traceId?: string): InvitationFailed {
+  return failed(
+    email,
+    'USER_EXISTS',
+    "The address belongs to an existing user. Clerk's bulk endpoint never invites existing users, even with " +
+      'ignoreExisting; only a single create can, and UPSTREAM_CHANNELS=bulk allows none.',
+    { clerkTraceId: traceId },
+  );
+}
+
+/** Isolation stopped early: Clerk kept refusing items the same way without saying which. */
+export function isolationStopped(email: string, clerkCode: string): InvitationFailed {
+  return failed(
+    email,
+    'UPSTREAM_ERROR',
+    `Clerk refused other items of this batch the same way (Clerk code ${clerkCode}) without naming them, so this one ` +
+      'was not sent, to spare the hourly allowance; nothing was created. Retry it on its own.',
+    { retryable: true, retryAfterSeconds: 1 },
   );
 }
 

@@ -1,54 +1,18 @@
-import type { UpstreamFailureInfo } from '../clerk/classify.ts';
+import { ClerkClock } from '../clerk/clerk-clock.ts';
 import type { Upstream } from '../clerk/upstream.ts';
+import { failed, type InvitationParams, type InvitationRecord } from '../invitations/types.ts';
 import { scrub } from '../logger.ts';
-import type { DispatchObserver, Pending, Results, Round } from './dispatcher.ts';
+import type { DispatchObserver, Pending, Results, Round, UnknownCall } from './dispatch-types.ts';
+import { judge, type CallWindow, type KnownInvitations, type Verdict } from './evidence.ts';
 import { outcomeUnknown } from './outcomes.ts';
-import { emailKey } from '../invitations/validate-item.ts';
-import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
 
-/**
- * Clocks of Clerk and the gateway disagree a little; an invitation created this long before we sent
- * the call still counts as ours. Anything older existed before the call and is somebody else's.
- */
-export const CLOCK_SKEW_MS = 5_000;
-
-export type Lookup =
-  | { found: true; invitation: InvitationRecord }
-  | { found: false }
-  /** The list endpoint failed too: the outcome stays unknown. */
-  | { found: null; reason: string };
-
-/**
- * Looks an address up with the list endpoint, which spends the general request allowance, not the
- * hourly invitation one. Only a pending invitation created since `sentAt` counts as the call's.
- */
-export async function lookUp(upstream: Upstream, params: InvitationParams, sentAt: number): Promise<Lookup> {
-  try {
-    const key = emailKey(params.emailAddress);
-    const page = await upstream.list({ query: params.emailAddress, status: 'pending', limit: 100, offset: 0 });
-    const ours = page.data.find((inv) => emailKey(inv.emailAddress) === key && inv.createdAt >= sentAt - CLOCK_SKEW_MS);
-    return ours ? { found: true, invitation: ours } : { found: false };
-  } catch (error) {
-    return { found: null, reason: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/**
- * Whether sending an item again after an unknown outcome and a lookup that found nothing can make a
- * second invitation. With `ignoreExisting` off, Clerk itself refuses a second pending invitation. With it
- * on, only a call that is known to have finished (an answer came back, or the socket closed) is safe:
- * after a timeout the first call may still be running at Clerk.
- */
-export function safeToResend(params: InvitationParams, callFinished: boolean): boolean {
-  return params.ignoreExisting !== true || callFinished;
-}
-
-type Unknown = Extract<UpstreamFailureInfo, { kind: 'unknown' }>;
+export type Lookup = Verdict | { kind: 'failed'; reason: string };
 
 /** What reconciliation needs of the dispatcher that made the call. */
 export interface ReconcileHost {
   upstream: Upstream;
   upstreamTimeoutMs: number;
+  known: KnownInvitations;
   /** Whether a wait of `waitMs` still leaves a whole upstream call before the round's deadline. */
   fits(waitMs: number, round: Round): boolean;
   sleep(ms: number): Promise<void>;
@@ -57,58 +21,104 @@ export interface ReconcileHost {
   observer?: DispatchObserver;
 }
 
+/** Stand-ins without a clock of their own share the gateway's. */
+const sharedClock = new ClerkClock();
+
 /**
- * The call may have created some invitations. Look each address up; report what exists as created,
- * resend what provably does not (when a resend cannot double-send), and call the rest unknown.
+ * Looks an address up with the list endpoint (the general request allowance, not the hourly
+ * invitation one) and judges what it finds. Every status but revoked is asked for: an invitation the
+ * call made may already be accepted or expired by the time we look.
  */
-export async function reconcile(host: ReconcileHost, pending: Pending[], results: Results, info: Unknown, sentAt: number, round: Round): Promise<void> {
-  const unknown = (p: Pending, why = '') =>
-    (results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(info.message)}${why}`, traceId: info.traceId }));
-  if (!host.fits(0, round)) return pending.forEach((p) => unknown(p, '; no time was left to look it up'));
-  const finished = info.answered === true;
-  const lookups = await Promise.all(pending.map((p) => lookUp(host.upstream, p.params, sentAt)));
-  if (!finished) await lookAgain(host, pending, lookups, sentAt, round);
-  const resend: Pending[] = [];
-  pending.forEach((p, i) => {
-    const found = lookups[i]!;
-    if (found.found === true) results[p.index] = { kind: 'created', invitation: found.invitation };
-    else if (found.found === false && !round.resending && safeToResend(p.params, finished)) resend.push(p);
-    else unknown(p, found.found === null ? '; looking it up failed too' : '');
-  });
-  if (resend.length > 0) await resendUnfound(host, resend, results, info, finished, sentAt, round);
-  const found = lookups.filter((l) => l.found === true).length;
-  host.observer?.reconciled?.(found, resend.length, pending.length - found - resend.length);
+export async function lookUp(host: ReconcileHost, params: InvitationParams, call: CallWindow): Promise<Lookup> {
+  try {
+    const page = await host.upstream.list({ query: params.emailAddress, limit: 100, offset: 0 });
+    return judge(params, page.data, call, host.upstream.clock ?? sharedClock, host.known);
+  } catch (error) {
+    return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) };
+  }
 }
 
-async function resendUnfound(host: ReconcileHost, resend: Pending[], results: Results, info: Unknown, finished: boolean, sentAt: number, round: Round) {
+/**
+ * Whether sending an item again after an unknown outcome and a lookup that found nothing can make a
+ * second invitation. With `ignoreExisting` off, Clerk itself refuses a second pending invitation. With it
+ * on, only a call that is known to have finished (Clerk itself answered) is safe: after a timeout or an
+ * edge page the first call may still be running at Clerk.
+ */
+export function safeToResend(params: InvitationParams, callFinished: boolean): boolean {
+  return params.ignoreExisting !== true || callFinished;
+}
+
+const windowOf = (call: UnknownCall): CallWindow => ({ sentAt: call.sentAt, answeredAt: call.answeredAt });
+
+/**
+ * The call may have created some invitations. Look each address up; report what is provably the
+ * call's as created, refuse what another invitation blocks, resend what provably does not exist (when
+ * a resend cannot double-send), and call the rest unknown.
+ */
+export async function reconcile(host: ReconcileHost, call: UnknownCall, results: Results, round: Round): Promise<void> {
+  const unknown = (p: Pending, why = '') =>
+    (results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(call.message)}${why}`, traceId: call.traceId }));
+  if (!host.fits(0, round)) return call.items.forEach((p) => unknown(p, '; no time was left to look it up'));
+  const lookups = await Promise.all(call.items.map((p) => lookUp(host, p.params, windowOf(call))));
+  if (!call.finished) await lookAgain(host, call, lookups, round);
+  const resend: Pending[] = [];
+  call.items.forEach((p, i) => {
+    const found = lookups[i]!;
+    if (found.kind === 'ours') {
+      host.known.add(found.invitation.id);
+      results[p.index] = { kind: 'created', invitation: found.invitation };
+    } else if (found.kind === 'failed') unknown(p, '; looking it up failed too');
+    else if (found.kind === 'ambiguous') unknown(p, `; ${found.why}`);
+    else if (blocks(p.params, found.others)) results[p.index] = blockedBy(p.params.emailAddress, call.traceId);
+    else if (!round.resending && safeToResend(p.params, call.finished)) resend.push(p);
+    else unknown(p);
+  });
+  if (resend.length > 0) await resendUnfound(host, resend, results, call, round);
+  const found = lookups.filter((l) => l.kind === 'ours').length;
+  host.observer?.reconciled?.({ found, resent: resend.length, unknown: call.items.length - found - resend.length });
+}
+
+/** Clerk refuses a new invitation while another is pending for the address, unless told to ignore it. */
+const blocks = (params: InvitationParams, others: InvitationRecord[]) =>
+  params.ignoreExisting !== true && others.some((inv) => inv.status === 'pending');
+
+const blockedBy = (email: string, traceId?: string) =>
+  failed(email, 'ALREADY_INVITED', 'The address already has a pending invitation that this request did not create.', {
+    clerkTraceId: traceId,
+  });
+
+async function resendUnfound(host: ReconcileHost, resend: Pending[], results: Results, call: UnknownCall, round: Round) {
   await host.resend(resend, results, { ...round, resending: true });
   for (const p of resend) {
     const r = results[p.index];
+    if (r?.kind === 'created') host.known.add(r.invitation.id);
     if (r?.kind !== 'failed') continue;
     // The resend never left, but the first call may still land: only Clerk's answer made it final.
-    if (!finished && r.retryable && (r.code === 'RATE_LIMITED' || r.code === 'UPSTREAM_ERROR')) {
-      results[p.index] = outcomeUnknown(p.params.emailAddress, { message: scrub(info.message), traceId: info.traceId });
+    if (!call.finished && r.retryable && (r.code === 'RATE_LIMITED' || r.code === 'UPSTREAM_ERROR')) {
+      results[p.index] = outcomeUnknown(p.params.emailAddress, { message: scrub(call.message), traceId: call.traceId });
     }
     // Refused as a duplicate: either the first call landed after all, a moment after the lookup, or
-    // the address had an older invitation. Only a second lookup tells which.
+    // another invitation appeared meanwhile. Only a second lookup tells which.
     if (r.code !== 'ALREADY_INVITED') continue;
-    const again = await lookUp(host.upstream, p.params, sentAt);
-    if (again.found === true) results[p.index] = { kind: 'created', invitation: again.invitation };
-    if (again.found === null) {
-      const message = `${scrub(info.message)}; a resend found an invitation, and looking it up failed too`;
-      results[p.index] = outcomeUnknown(p.params.emailAddress, { message, traceId: info.traceId });
+    const again = await lookUp(host, p.params, { sentAt: call.sentAt });
+    if (again.kind === 'ours') {
+      host.known.add(again.invitation.id);
+      results[p.index] = { kind: 'created', invitation: again.invitation };
+    } else if (again.kind !== 'absent') {
+      const why = again.kind === 'failed' ? 'looking it up failed too' : again.why;
+      results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(call.message)}; a resend was refused as a duplicate, and ${why}`, traceId: call.traceId });
     }
   }
 }
 
 /**
  * A call Clerk did not answer may still be running there, so a lookup right away can miss an
- * invitation that lands a moment later. Items that cannot be resent safely get one more lookup after
- * one more upstream timeout, when the deadline allows.
+ * invitation that lands a moment later. Items found absent get one more lookup after one more upstream
+ * timeout, when the deadline allows, before anything is resent.
  */
-async function lookAgain(host: ReconcileHost, pending: Pending[], lookups: Lookup[], sentAt: number, round: Round) {
-  const unsettled = pending.map((_, i) => i).filter((i) => lookups[i]!.found === false && !safeToResend(pending[i]!.params, false));
+async function lookAgain(host: ReconcileHost, call: UnknownCall, lookups: Lookup[], round: Round) {
+  const unsettled = call.items.map((_, i) => i).filter((i) => lookups[i]!.kind === 'absent');
   if (unsettled.length === 0 || !host.fits(host.upstreamTimeoutMs, round)) return;
   await host.sleep(host.upstreamTimeoutMs);
-  await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(host.upstream, pending[i]!.params, sentAt))));
+  await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(host, call.items[i]!.params, windowOf(call)))));
 }

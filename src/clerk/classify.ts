@@ -24,10 +24,11 @@ export type UpstreamFailureInfo =
   | { kind: 'rate-limited'; retryAfterSeconds: number | undefined; traceId?: string; message: string }
   | { kind: 'not-sent'; message: string }
   /**
-   * `answered`: Clerk itself replied (its envelope or trace id, or a readable 200), so it has finished
-   * with the call. Otherwise (timeout, reset, a proxy's page) the call may still be running at Clerk.
+   * `answered`: Clerk itself replied (its JSON envelope, a `clerk_trace_id` in the body, or a readable
+   * 200), so it has finished with the call. Otherwise (timeout, reset, an edge or proxy page, even one
+   * with a `cf-ray` trace id) the call may still be running at Clerk.
    */
-  | { kind: 'unknown'; status?: number; traceId?: string; message: string; timedOut?: boolean; answered?: boolean };
+  | { kind: 'unknown'; status?: number; traceId?: string; message: string; timedOut?: boolean; answered?: boolean; clerkDate?: number };
 
 export class UpstreamFailure extends Error {
   constructor(readonly info: UpstreamFailureInfo) {
@@ -76,8 +77,20 @@ export function classifyUpstreamError(error: unknown, trace?: CallTrace): Upstre
     return new UpstreamFailure({ kind: 'rejected', status, errors, traceId, message: summary });
   }
   // A 4xx without Clerk's envelope came from something in between (a proxy), not from Clerk's checks.
-  const answered = traceId !== undefined || errors.length > 0;
-  return new UpstreamFailure({ kind: 'unknown', status, traceId, answered, message: `HTTP ${status}: ${summary}` });
+  // Only Clerk's own envelope, or a trace id from its body, shows Clerk itself answered: the SDK also
+  // takes the trace id from Cloudflare's `cf-ray`, which an edge page carries while Clerk still works.
+  const traceFromBody = traceId !== undefined && traceId !== trace?.cfRay;
+  const answered = traceFromBody || errors.length > 0;
+  // Clerk's Date header on its own answer bounds when the call could have created anything.
+  const clerkDate = answered && trace?.date ? Date.parse(trace.date) : NaN;
+  return new UpstreamFailure({
+    kind: 'unknown',
+    status,
+    traceId,
+    answered,
+    message: `HTTP ${status}: ${summary}`,
+    ...(Number.isFinite(clerkDate) ? { clerkDate } : {}),
+  });
 }
 
 /** The per-item outcome code for one of Clerk's error codes. */

@@ -9,6 +9,13 @@ export interface CallTrace {
   written: boolean;
   timedOut: boolean;
   transportError?: Error & { code?: string };
+  /** Local epoch ms when the request was handed to the socket, and when the answer's headers came. */
+  sentAt?: number;
+  headersAt?: number;
+  /** The answer's `Date` header: Clerk's clock, to whole seconds. */
+  date?: string;
+  /** Set by Cloudflare in front of Clerk; the SDK falls back to it for `clerkTraceId`. */
+  cfRay?: string;
 }
 
 const traces = new AsyncLocalStorage<CallTrace>();
@@ -44,6 +51,7 @@ class TracingDispatcher extends Dispatcher {
     if (!trace) return this.inner.dispatch(options, handler);
     let abort: ((err?: Error) => void) | undefined;
     let expired = false;
+    trace.sentAt ??= Date.now();
     const timer = setTimeout(() => {
       expired = true;
       trace.timedOut = true;
@@ -67,6 +75,8 @@ class TracingDispatcher extends Dispatcher {
       },
       onHeaders: (...args) => {
         trace.written = true;
+        trace.headersAt = Date.now();
+        readHeaders(trace, args[1]);
         return handler.onHeaders?.(...args) ?? true;
       },
       onError: (err) => {
@@ -88,6 +98,16 @@ class TracingDispatcher extends Dispatcher {
 
   override destroy(): Promise<void> {
     return this.inner.destroy();
+  }
+}
+
+/** Raw headers arrive as alternating name and value buffers. */
+function readHeaders(trace: CallTrace, raw: unknown): void {
+  if (!Array.isArray(raw)) return;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    if (name === 'date') trace.date = String(raw[i + 1]);
+    else if (name === 'cf-ray') trace.cfRay = String(raw[i + 1]);
   }
 }
 

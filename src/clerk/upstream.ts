@@ -2,6 +2,7 @@ import { createClerkClient, type Invitation } from '@clerk/backend';
 import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
 import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
+import { ClerkClock } from './clerk-clock.ts';
 import { CallDeadlineError, traceCall } from './transport.ts';
 
 export type InvitationStatusFilter = InvitationRecord['status'];
@@ -29,6 +30,8 @@ export interface Upstream {
   revoke(id: string): Promise<InvitationRecord>;
   /** Which of these addresses (lower-cased) belong to existing users; spends Clerk's general allowance. */
   existingUsers(emails: string[]): Promise<Set<string>>;
+  /** Clerk's clock as its answers showed it; absent for stand-ins that share the gateway's clock. */
+  readonly clock?: ClerkClock;
 }
 
 export interface ClerkUpstreamOptions {
@@ -36,6 +39,7 @@ export interface ClerkUpstreamOptions {
   apiUrl: string;
   /** Every call is abandoned after this long; a create abandoned this way has an unknown outcome. */
   timeoutMs: number;
+  clock?: ClerkClock;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -48,7 +52,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export function toRecord(value: unknown): InvitationRecord {
   const inv = value as Partial<Invitation> & { raw?: Record<string, unknown> | null };
   if (!isObject(inv) || typeof inv.id !== 'string' || typeof inv.emailAddress !== 'string') {
-    throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered with something that is not an invitation' });
+    // A proxy or a broken edge, not Clerk's API, answers like this: Clerk may still be working on the call.
+    throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer was not an invitation' });
   }
   const expiresAt = inv.raw?.['expires_at'];
   return {
@@ -67,15 +72,17 @@ export function toRecord(value: unknown): InvitationRecord {
 /** Talks to Clerk (or the emulator) through the official `@clerk/backend` client. */
 export class ClerkUpstream implements Upstream {
   private readonly clerk;
+  readonly clock: ClerkClock;
 
   constructor(private readonly options: ClerkUpstreamOptions) {
     this.clerk = createClerkClient({ secretKey: options.secretKey, apiUrl: options.apiUrl });
+    this.clock = options.clock ?? new ClerkClock();
   }
 
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
     const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items));
     if (!Array.isArray(created) || created.length !== items.length) {
-      throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered the bulk call with an unexpected body' });
+      throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
     }
     return created.map(toRecord);
   }
@@ -89,7 +96,7 @@ export class ClerkUpstream implements Upstream {
       this.clerk.invitations.getInvitationList({ status, query, limit, offset }),
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
-      throw new UpstreamFailure({ kind: 'unknown', answered: true, message: 'Clerk answered the list call with an unexpected body' });
+      throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the list call was not a page of invitations' });
     }
     return { data: (page['data'] as unknown[]).map(toRecord), totalCount: Number(page['totalCount'] ?? 0) };
   }
@@ -128,6 +135,7 @@ export class ClerkUpstream implements Upstream {
       throw classifyUpstreamError(error, trace);
     } finally {
       clearTimeout(timer);
+      if (trace.sentAt !== undefined && trace.headersAt !== undefined) this.clock.observe(trace.date, trace.sentAt, trace.headersAt);
     }
   }
 }
