@@ -15,7 +15,7 @@ import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
-import { useIdempotencyHeader } from './plugins/use-idempotency-header.ts';
+import { useSingleCreateInvitations } from './plugins/use-single-create-invitations.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
@@ -101,13 +101,13 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
       useAuthentication({ authenticate, logger }),
-      useIdempotencyHeader(),
       useOperationLimits({
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,
         maxCost: config.maxQueryCost,
         blockFieldSuggestions: !config.introspection,
       }),
+      useSingleCreateInvitations({ maxInvitationsPerRequest: config.maxInvitationsPerRequest }),
       !config.introspection && useDisableIntrospection(),
     ],
   });
