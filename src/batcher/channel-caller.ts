@@ -94,29 +94,38 @@ export class ChannelCaller {
       // While another call probes the channel, wait for its answer; its outcome decides for us.
       while (!this.warm.has(channel) && this.probes.has(channel)) await this.probes.get(channel);
       if (!this.fits(0, round)) return { kind: 'no-time' };
-      const decision = await this.take(channel);
-      if (!decision.ok) {
-        if (decision.reason === 'paused' && attempt < MAX_RETRIES && this.fits(decision.retryAfterMs, round)) {
-          await this.options.sleep(decision.retryAfterMs);
-          continue;
+      const endProbe = this.warm.has(channel) ? undefined : this.startProbe(channel);
+      let waitMs: number | undefined;
+      let result: CallResult<T>;
+      try {
+        const decision = await this.take(channel);
+        if (!decision.ok) {
+          if (decision.reason !== 'paused' || attempt >= MAX_RETRIES || !this.fits(decision.retryAfterMs, round)) return { kind: 'refused', decision };
+          waitMs = decision.retryAfterMs;
+        } else {
+          result = await this.attempt(channel, items, run);
+          if (result.kind !== 'failed') return result;
+          // Booked before the probe ends, so the calls waiting on it see the pause.
+          waitMs = await this.afterTransientFailure(channel, result.info, attempt);
+          if (waitMs === undefined || attempt >= MAX_RETRIES || !this.fits(waitMs, round)) return result;
         }
-        return { kind: 'refused', decision };
+      } finally {
+        endProbe?.();
       }
-      const result = await this.attempt(channel, items, run);
-      if (result.kind !== 'failed') return result;
-      const waitMs = await this.afterTransientFailure(channel, result.info, attempt);
-      if (waitMs !== undefined && attempt < MAX_RETRIES && this.fits(waitMs, round)) {
-        await this.options.sleep(waitMs);
-        continue;
-      }
-      return result;
+      await this.options.sleep(waitMs);
     }
   }
 
+  private startProbe(channel: Channel): () => void {
+    let resolve = () => {};
+    this.probes.set(channel, new Promise<void>((r) => (resolve = r)));
+    return () => {
+      this.probes.delete(channel);
+      resolve();
+    };
+  }
+
   private async attempt<T>(channel: Channel, items: number, run: () => Promise<T>): Promise<CallResult<T>> {
-    const probing = !this.warm.has(channel);
-    let endProbe = () => {};
-    if (probing) this.probes.set(channel, new Promise<void>((resolve) => (endProbe = resolve)));
     const sentAt = this.options.now();
     const started = performance.now();
     try {
@@ -134,11 +143,6 @@ export class ChannelCaller {
       const traceId = 'traceId' in info ? info.traceId : undefined;
       this.options.observer?.upstreamCall?.({ channel, items, result: info.kind, ms: performance.now() - started, status, traceId });
       return { kind: 'failed', info, sentAt };
-    } finally {
-      if (probing) {
-        this.probes.delete(channel);
-        endProbe();
-      }
     }
   }
 
