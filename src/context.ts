@@ -2,6 +2,7 @@ import type { InvitationBatcher } from './batcher/batcher.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { Upstream } from './clerk/upstream.ts';
 import type { IdempotencyStore } from './invitations/idempotency.ts';
+import type { InvitationOutcome, InvitationParams } from './invitations/types.ts';
 import type { ValidationOptions } from './invitations/validate-item.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -14,6 +15,8 @@ export interface GatewayServices {
   validation: ValidationOptions;
   idempotency: IdempotencyStore;
   metrics: GatewayMetrics;
+  /** Settles items of an attempt that was cut off at `since` (epoch ms), by lookups first. */
+  recover(items: InvitationParams[], since: number): Promise<InvitationOutcome[]>;
 }
 
 /** Who is calling: a Clerk user, a gateway API key or a Clerk machine. */

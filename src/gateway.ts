@@ -84,6 +84,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given, 
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     metrics,
     validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
+    recover: (items, since) => dispatcher.recover(items, since, Date.now() + config.requestTimeoutMs),
   };
   return {
     services,

@@ -4,6 +4,13 @@ import { fingerprintOf, runIdempotent } from './idempotency.ts';
 import type { InvitationOutcome } from './types.ts';
 import { validateItems, type InvitationInput } from './validate-item.ts';
 
+async function recoverItems(services: GatewayContext['services'], checked: ReturnType<typeof validateItems>, cutOffAt: number) {
+  const valid = checked.flatMap((item) => (item.ok ? [item.params] : []));
+  const recovered = valid.length > 0 ? await services.recover(valid, cutOffAt) : [];
+  let next = 0;
+  return checked.map((item) => (item.ok ? recovered[next++]! : item.failure));
+}
+
 export interface CreateInvitationsResult {
   /** One entry per input item, in input order. */
   results: InvitationOutcome[];
@@ -27,12 +34,18 @@ export async function createInvitations(
         fingerprint: fingerprintOf(inputs),
         waitMs: context.services.limits.requestTimeoutMs,
         run: () => invite(context, inputs),
+        recover: (startedAt) => invite(context, inputs, startedAt),
       })
     : await invite(context, inputs);
   return answer;
 }
 
-async function invite({ services, caller, requestId }: GatewayContext, inputs: readonly InvitationInput[]): Promise<CreateInvitationsResult> {
+/** `cutOffAt`: an earlier attempt with the same key began then and was cut off; settle, do not resend blind. */
+async function invite(
+  { services, caller, requestId }: GatewayContext,
+  inputs: readonly InvitationInput[],
+  cutOffAt?: number,
+): Promise<CreateInvitationsResult> {
   const max = services.limits.maxInvitationsPerRequest;
   if (inputs.length === 0) {
     throw new BadUserInputError('invitations: give at least one invitation.', { field: 'invitations' });
@@ -43,11 +56,10 @@ async function invite({ services, caller, requestId }: GatewayContext, inputs: r
     });
   }
   const checked = validateItems(inputs, services.validation);
-  const results = await Promise.all(
-    checked.map((item) =>
-      item.ok ? services.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure,
-    ),
-  );
+  const results =
+    cutOffAt === undefined
+      ? await Promise.all(checked.map((item) => (item.ok ? services.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure)))
+      : await recoverItems(services, checked, cutOffAt);
   services.metrics.outcomes(results);
   return { results };
 }

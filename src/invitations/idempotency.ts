@@ -6,18 +6,26 @@ import { BadUserInputError, GatewayError, ServiceUnavailableError } from '../err
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 100;
-/** A claim outlives the request it guards by this much, then frees itself. */
-const RUNNING_GRACE_MS = 60_000;
+/**
+ * A live request always answers within its time plus the batcher's 1 s backstop; a claim still
+ * running this long after that belonged to a replica that died, and a retry may take it over.
+ */
+const STALE_AFTER_MS = 5_000;
 
-type Entry = { state: 'running'; fingerprint: string } | { state: 'done'; fingerprint: string; answer: string };
+/** `startedAt`/`staleAt` are epoch ms; claims written before they existed lack them and just expire. */
+export type Running = { state: 'running'; fingerprint: string; startedAt?: number; staleAt?: number };
+type Entry = Running | { state: 'done'; fingerprint: string; answer: string };
 
 /** Where first answers are kept: in memory for one process, in Redis for replicas. */
 export interface IdempotencyStore {
   /**
-   * Claims `key` when nobody has; otherwise returns what is there. Atomic across replicas. A claim
-   * lasts `runningTtlMs`, so a replica that dies mid-request does not block the key for a day.
+   * Claims `key` when nobody has; otherwise returns what is there. Atomic across replicas. A claim is
+   * kept as long as an answer would be: a replica that dies mid-request leaves it behind, stale, so
+   * the retry knows an attempt was cut off and when it started.
    */
-  claim(key: string, fingerprint: string, runningTtlMs: number): Promise<Entry | undefined>;
+  claim(key: string, running: Running): Promise<Entry | undefined>;
+  /** Replaces `stale` with `fresh` if `stale` is still what is stored; true when this caller won. */
+  takeOver(key: string, stale: Running, fresh: Running): Promise<boolean>;
   /** What is stored under `key`, without claiming it. */
   peek(key: string): Promise<Entry | undefined>;
   complete(key: string, fingerprint: string, answer: string): Promise<void>;
@@ -32,12 +40,19 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   constructor(private readonly maxEntries = 100_000, private readonly now = Date.now) {}
 
   // Check and claim run without an await in between, so concurrent claims cannot both win.
-  async claim(key: string, fingerprint: string, runningTtlMs: number) {
+  async claim(key: string, running: Running) {
     const entry = this.lookup(key);
     if (entry) return entry;
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { state: 'running', fingerprint, expiresAt: this.now() + runningTtlMs });
+    this.entries.set(key, { ...running, expiresAt: this.now() + IDEMPOTENCY_TTL_MS });
     return undefined;
+  }
+
+  async takeOver(key: string, stale: Running, fresh: Running) {
+    const entry = this.lookup(key);
+    if (entry?.state !== 'running' || entry.startedAt !== stale.startedAt) return false;
+    this.entries.set(key, { ...fresh, expiresAt: this.now() + IDEMPOTENCY_TTL_MS });
+    return true;
   }
 
   async peek(key: string) {
@@ -67,21 +82,42 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 }
 
+/** Compare-and-set: only one retry takes over a stale claim, however many replicas try at once. */
+const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+
 export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(private readonly redis: Redis, private readonly prefix = 'cig:idem:') {}
 
   async peek(key: string) {
     const raw = await this.redis.get(this.prefix + key);
-    return raw ? (JSON.parse(raw) as Entry) : undefined;
+    return raw ? this.parse(raw) : undefined;
   }
 
-  async claim(key: string, fingerprint: string, runningTtlMs: number) {
-    const running: Entry = { state: 'running', fingerprint };
-    const set = await this.redis.set(this.prefix + key, JSON.stringify(running), 'PX', runningTtlMs, 'NX');
+  /** What each entry read looked like on the wire, so a takeover can compare exactly. */
+  private readonly raw = new WeakMap<object, string>();
+
+  private parse(raw: string): Entry {
+    const entry = JSON.parse(raw) as Entry;
+    this.raw.set(entry, raw);
+    return entry;
+  }
+
+  async claim(key: string, running: Running) {
+    const set = await this.redis.set(this.prefix + key, JSON.stringify(running), 'PX', IDEMPOTENCY_TTL_MS, 'NX');
     if (set === 'OK') return undefined;
     const raw = await this.redis.get(this.prefix + key);
     // Expired between the two commands: treat as running, the poll will see it gone and claim it.
-    return raw ? (JSON.parse(raw) as Entry) : running;
+    return raw ? this.parse(raw) : { state: 'running' as const, fingerprint: running.fingerprint };
+  }
+
+  async takeOver(key: string, stale: Running, fresh: Running) {
+    const expected = this.raw.get(stale) ?? JSON.stringify(stale);
+    const won = await this.redis.eval(TAKE_OVER, 1, this.prefix + key, expected, JSON.stringify(fresh), String(IDEMPOTENCY_TTL_MS));
+    return won === 1;
   }
 
   async complete(key: string, fingerprint: string, answer: string) {
@@ -112,16 +148,24 @@ export interface IdempotentRun<T> {
   /** How long a retry waits for the first request to finish before answering 409. */
   waitMs: number;
   run: () => Promise<T>;
+  /**
+   * Answers for an attempt that was cut off (its replica died): `startedAt` is when it began. It must
+   * settle by looking up, never by sending blind, since the attempt may have created invitations.
+   */
+  recover: (startedAt: number) => Promise<T>;
 }
 
-export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs, run }: IdempotentRun<T>): Promise<T> {
+export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs, run, recover }: IdempotentRun<T>): Promise<T> {
   if (!KEY_PATTERN.test(key)) {
     throw new BadUserInputError('idempotencyKey: must be 1 to 255 printable ASCII characters without spaces.', { field: 'idempotencyKey' });
   }
   const id = `${scope}:${key}`;
   const giveUpAt = Date.now() + waitMs;
+  let cutOffAt: number | undefined;
   for (;;) {
-    const entry = await store.claim(id, fingerprint, waitMs + RUNNING_GRACE_MS).catch(() => {
+    const startedAt = Date.now();
+    const mine: Running = { state: 'running', fingerprint, startedAt, staleAt: startedAt + waitMs + STALE_AFTER_MS };
+    const entry = await store.claim(id, mine).catch(() => {
       throw new ServiceUnavailableError('The idempotency store is unreachable, so nothing was sent. Retry shortly.', 2);
     });
     if (!entry) break;
@@ -129,12 +173,19 @@ export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs,
       throw new BadUserInputError('idempotencyKey: already used for a different list of invitations.', { field: 'idempotencyKey' });
     }
     if (entry.state === 'done') return JSON.parse(entry.answer) as T;
+    if (entry.startedAt !== undefined && entry.staleAt !== undefined && Date.now() >= entry.staleAt) {
+      if (await store.takeOver(id, entry, mine).catch(() => false)) {
+        cutOffAt = entry.startedAt;
+        break;
+      }
+      continue;
+    }
     if (Date.now() >= giveUpAt) throw new IdempotencyConflictError();
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   let answer: T;
   try {
-    answer = await run();
+    answer = cutOffAt === undefined ? await run() : await recover(cutOffAt);
   } catch (error) {
     await store.release(id).catch(() => {});
     throw error;
