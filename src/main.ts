@@ -44,7 +44,12 @@ const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers })
 // Metrics listen first: a bad METRICS_PORT stops the start instead of leaving an unwatched gateway.
 const metricsServer =
   config.metrics && config.metricsPort !== undefined
-    ? await startMetricsServer({ registry: app.gateway.metrics.registry, host: config.metricsHost, port: config.metricsPort, token: config.metricsToken })
+    ? await startMetricsServer({ registry: app.gateway.metrics.registry, host: config.metricsHost, port: config.metricsPort, token: config.metricsToken }).catch(
+        (error: NodeJS.ErrnoException) => {
+          logger.fatal(`METRICS_PORT=${config.metricsPort}: cannot listen on ${config.metricsHost} (${error.code ?? error.message})`);
+          process.exit(2);
+        },
+      )
     : undefined;
 if (metricsServer) logger.info(`metrics: ${metricsServer.url}/metrics`);
 else if (config.metrics && !config.metricsToken) logger.info('metrics are collected but not served: set METRICS_PORT (or METRICS_TOKEN to serve them on this port)');
