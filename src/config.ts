@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A gateway API key as configured: the caller's name and the SHA-256 of the key, never the key. */
@@ -40,8 +41,15 @@ export interface Config {
   maxQueryAliases: number;
   maxQueryCost: number;
   graphiql: boolean;
-  /** Serve Prometheus metrics at /metrics. */
+  /** Collect Prometheus metrics; where they are served is below. */
   metrics: boolean;
+  /** A listener of its own serving /metrics; undefined: none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Bearer token for /metrics; set: the public port serves /metrics to holders of it. */
+  metricsToken: string | undefined;
+  /** Operation names that get a series of their own besides the client's documents. */
+  metricsOperationNames: string[];
   introspection: boolean;
   batchWindowMs: number;
   batchWindowMaxMs: number;
@@ -155,6 +163,17 @@ const schema = z.object({
   MAX_QUERY_COST: positiveInt.default(1000),
   GRAPHIQL: flag.optional(),
   METRICS: flag.default(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z
+    .string()
+    .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v), 'must be an IP address or host name, like 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable characters without spaces').optional(),
+  METRICS_OPERATION_NAMES: commaList((item) =>
+    /^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(item) ? undefined : `"${item.slice(0, 40)}" is not a GraphQL operation name of at most 100 characters`,
+  )
+    .refine((items) => items.length <= 200, 'at most 200 names')
+    .default([]),
   INTROSPECTION: flag.optional(),
   BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(20),
   BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
@@ -204,6 +223,12 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     // Demo mode hands an API key to whoever opens GraphiQL; it has no place in production.
     problems.push('CLERK_SECRET_KEY=unset: required when NODE_ENV=production (without it the gateway starts in demo mode with an embedded Clerk emulator)');
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push(`METRICS_PORT=${e.METRICS_PORT}: must differ from PORT, which serves the API`);
+  }
+  if (!e.METRICS && (e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined)) {
+    problems.push(`METRICS=false: turns metrics off, yet ${e.METRICS_PORT !== undefined ? `METRICS_PORT=${e.METRICS_PORT}` : 'METRICS_TOKEN'} is set`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -227,6 +252,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     maxQueryCost: e.MAX_QUERY_COST,
     graphiql: e.GRAPHIQL ?? !production,
     metrics: e.METRICS,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    metricsToken: e.METRICS_TOKEN,
+    metricsOperationNames: e.METRICS_OPERATION_NAMES,
     introspection: e.INTROSPECTION ?? !production,
     batchWindowMs: e.BATCH_WINDOW_MS,
     batchWindowMaxMs: e.BATCH_WINDOW_MAX_MS,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
+import { startMetricsServer } from './metrics-server.ts';
 
 function readConfig(): Config {
   try {
@@ -40,6 +41,18 @@ const demo = emulator ? createDemoKey() : undefined;
 const config: Config = demo ? { ...loaded, apiKeys: [...loaded.apiKeys, demo.entry] } : loaded;
 
 const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers });
+// Metrics listen first: a bad METRICS_PORT stops the start instead of leaving an unwatched gateway.
+const metricsServer =
+  config.metrics && config.metricsPort !== undefined
+    ? await startMetricsServer({ registry: app.gateway.metrics.registry, host: config.metricsHost, port: config.metricsPort, token: config.metricsToken }).catch(
+        (error: NodeJS.ErrnoException) => {
+          logger.fatal(`METRICS_PORT=${config.metricsPort}: cannot listen on ${config.metricsHost} (${error.code ?? error.message})`);
+          process.exit(2);
+        },
+      )
+    : undefined;
+if (metricsServer) logger.info(`metrics: ${metricsServer.url}/metrics`);
+else if (config.metrics && !config.metricsToken) logger.info('metrics are collected but not served: set METRICS_PORT (or METRICS_TOKEN to serve them on this port)');
 const server = createServer(app.yoga);
 server.listen(config.port, config.host, () => {
   const address = server.address();
@@ -77,6 +90,7 @@ async function shutdown(signal: string) {
   await closed;
   clearInterval(sweeper);
   await app.close();
+  await metricsServer?.close();
   await emulator?.close();
   logger.info('shut down cleanly');
   process.exit(0);

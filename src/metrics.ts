@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { DispatchObserver } from './batcher/dispatch-types.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { InvitationOutcome } from './invitations/types.ts';
@@ -8,6 +9,30 @@ export interface MetricsSources {
   /** Items waiting for a batch or in flight. */
   pending: () => number;
 }
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+let shared: Registry | undefined;
+/**
+ * CPU, memory, event loop, GC and build facts belong to the process, not to one app: they are made
+ * once (their collectors hold timers and GC observers) and registered into every app's registry.
+ */
+function processMetrics(): Registry {
+  if (shared) return shared;
+  shared = new Registry();
+  collectDefaultMetrics({ register: shared, prefix: 'gateway_' });
+  new Gauge({
+    name: 'gateway_build_info',
+    help: 'Always 1; the labels say which gateway version runs on which Node.js.',
+    labelNames: ['version', 'node_version'],
+    registers: [shared],
+  }).set({ version, node_version: process.version }, 1);
+  return shared;
+}
+
+const OUTCOME_CODES = new Set(['CREATED', 'INVALID_INPUT', 'ALREADY_INVITED', 'USER_EXISTS', 'NOT_ALLOWED', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'OUTCOME_UNKNOWN']);
+/** Clerk's answer picks the status; only a real HTTP status becomes a label value, so series stay bounded. */
+const statusLabel = (status: number | undefined) => (status === undefined ? '0' : Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other');
 
 /**
  * The gateway's own Prometheus metrics, all prefixed `gateway_`. Values that already live elsewhere
@@ -71,6 +96,7 @@ export class GatewayMetrics {
   });
 
   constructor({ budget, pending }: MetricsSources) {
+    for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     new Gauge({
       name: 'gateway_upstream_budget_remaining',
       help: "Calls left in Clerk's hourly allowance per channel (-1 while the budget store is unreachable).",
@@ -95,7 +121,7 @@ export class GatewayMetrics {
 
   readonly observer: DispatchObserver = {
     upstreamCall: ({ channel, items, ms, status }) => {
-      this.upstreamCalls.inc({ channel, status: String(status ?? 0) });
+      this.upstreamCalls.inc({ channel, status: statusLabel(status) });
       this.upstreamLatency.observe({ channel }, ms / 1000);
       this.upstreamInvitations.inc({ channel }, items);
     },
@@ -113,6 +139,9 @@ export class GatewayMetrics {
   }
 
   outcomes(results: readonly InvitationOutcome[]): void {
-    for (const r of results) this.invitations.inc({ code: r.kind === 'created' ? 'CREATED' : r.code });
+    for (const r of results) {
+      const code = r.kind === 'created' ? 'CREATED' : r.code;
+      this.invitations.inc({ code: OUTCOME_CODES.has(code) ? code : 'other' });
+    }
   }
 }

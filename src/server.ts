@@ -96,7 +96,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       useRequestId(),
       useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),
-      config.metrics && useMetrics({ registry: services.metrics.registry }),
+      config.metrics && useMetrics({ registry: services.metrics.registry, operationNames: config.metricsOperationNames, token: config.metricsToken }),
       useCors({ origins: config.corsOrigins }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
