@@ -207,6 +207,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closing ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
+        // Their timers are gone, so they never settle; forgetting them keeps settleDelayedCommits() from hanging.
+        delayedCommits.clear();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();

@@ -139,6 +139,19 @@ describe('edge-during-commit', () => {
     expect(emulator.invitations()).toEqual([]);
   });
 
+  it('never commits after close(), and settling then does not hang', async () => {
+    const em = await startEmulator();
+    try {
+      em.faults.add({ route: 'single', fault: 'edge-during-commit', commitDelayMs: 200 });
+      await clerkError(clientFor(em.url, em.secretKeys[0] as string).invitations.createInvitation({ emailAddress: 'x@example.com' }));
+    } finally {
+      await em.close();
+    }
+    await em.settleDelayedCommits();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(em.invitations()).toEqual([]);
+  });
+
   it('uses a default delay when the rule gives none', async () => {
     emulator.faults.add({ route: 'single', fault: 'edge-during-commit' });
     await expectEdgeError(clerk.invitations.createInvitation({ emailAddress: 'default@example.com' }), 502);
