@@ -19,6 +19,8 @@ const faultRule = z
     latencyMs: z.number().int().nonnegative().optional(),
     retryAfterSeconds: z.number().int().nonnegative().optional(),
     variant: z.enum(['html-502', 'non-json-200', 'wrong-shape-200']).optional(),
+    edgeStatus: z.union([z.literal(502), z.literal(504), z.literal(524)]).optional(),
+    commitDelayMs: z.number().int().nonnegative().optional(),
   })
   .strict();
 
@@ -43,7 +45,11 @@ const schemas = {
     })
     .strict(),
   accept: z.object({ secretKey: z.string().optional() }).strict(),
-  clock: z.object({ advanceMs: z.number().int() }).strict(),
+  // Either move the clock (`advanceMs`, relative) or set how far Clerk's clock is off real time (`offsetMs`).
+  clock: z
+    .object({ advanceMs: z.number().int().optional(), offsetMs: z.number().int().optional() })
+    .strict()
+    .refine((body) => (body.advanceMs === undefined) !== (body.offsetMs === undefined), 'give exactly one of advanceMs and offsetMs'),
   token: z
     .object({
       claims: z.record(z.string(), z.unknown()),
@@ -100,8 +106,12 @@ export async function handleControlRequest(
       emulator.faults.seed(parse(schemas.seed, body).seed);
       answer = { ok: true };
     } else if (route === 'POST /clock') {
-      emulator.advanceClock(parse(schemas.clock, body).advanceMs);
-      answer = { now: emulator.now() };
+      const { advanceMs, offsetMs } = parse(schemas.clock, body);
+      if (advanceMs !== undefined) emulator.advanceClock(advanceMs);
+      if (offsetMs !== undefined) emulator.setClockOffset(offsetMs);
+      answer = { now: emulator.now(), offsetMs: emulator.clockOffsetMs() };
+    } else if (route === 'GET /clock') {
+      answer = { now: emulator.now(), offsetMs: emulator.clockOffsetMs() };
     } else if (route === 'POST /session-tokens') {
       const { claims, ...options } = parse(schemas.token, body);
       answer = { token: await emulator.signSessionToken(claims, options) };

@@ -1,6 +1,7 @@
 /** Starts the emulator's HTTP server and exposes its state to tests and to the control routes. */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { checkClockOffset, clockedResponseClass } from './clerk-clock.ts';
 import { clerkErrors } from './clerk-errors.ts';
 import { handleControlRequest } from './control-routes.ts';
 import { createFaultInjector } from './faults.ts';
@@ -32,7 +33,10 @@ export interface Emulator {
   readonly faults: FaultController;
   /** Stops listening and destroys open connections, including hung requests. */
   close(): Promise<void>;
-  /** Forgets invitations, users, rate-limit windows, calls, faults and clock offset. */
+  /**
+   * Forgets invitations, users, rate-limit windows, calls, faults and clock moves, drops delayed
+   * commits still waiting, and sets Clerk's clock offset back to `options.clockOffsetMs`.
+   */
   reset(): void;
   seedUsers(emails: readonly string[], secretKey?: string): SeededUser[];
   users(secretKey?: string): SeededUser[];
@@ -42,10 +46,19 @@ export interface Emulator {
   acceptInvitation(id: string, secretKey?: string): StoredInvitation;
   /** Every stored invitation, revoked ones included, oldest first. */
   invitations(secretKey?: string): StoredInvitation[];
-  /** The emulator clock: `options.now` plus any `advanceClock` offset. */
+  /** Clerk's clock: `options.now` (default real time) plus the clock offset plus any `advanceClock` moves. */
   now(): number;
   /** Moves the emulator clock forward (or back) for rate-limit windows and expiry. */
   advanceClock(ms: number): void;
+  /** How far Clerk's clock runs ahead of the base clock (negative: behind), in ms. */
+  clockOffsetMs(): number;
+  /** Sets Clerk's clock offset; a RangeError names `clockOffsetMs` when it is not a whole number within a year. */
+  setClockOffset(ms: number): void;
+  /**
+   * Resolves once every commit that an `edge-during-commit` fault left running has run, so a test can
+   * look at the result without guessing how long to wait.
+   */
+  settleDelayedCommits(): Promise<void>;
   /** Mints an RS256 session token that verifies against this instance's `GET /v1/jwks`. */
   signSessionToken(claims: Record<string, unknown>, options?: SessionTokenOptions): Promise<string>;
   /** The instance's signing key, e.g. `publicKeyPem` for the SDK's networkless `jwtKey`. */
@@ -60,8 +73,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (new Set(secretKeys).size !== secretKeys.length) throw new RangeError('secretKeys must be distinct');
   const limits = resolveLimits(options.limits);
   const baseNow = options.now ?? Date.now;
-  let clockOffset = 0;
-  const now = () => baseNow() + clockOffset;
+  const initialOffset = checkClockOffset(options.clockOffsetMs ?? 0);
+  let clockOffset = initialOffset;
+  let advanced = 0;
+  const now = () => baseNow() + clockOffset + advanced;
   const faultSeed = options.faultSeed ?? 1;
   const faults = createFaultInjector(faultSeed);
   const validator = await createSpecValidator();
@@ -71,6 +86,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers = new Set<NodeJS.Timeout>();
   const instances = new Map<string, InstanceStore>();
   let emulator: Emulator | undefined;
+  // A delayed commit belongs to the data it was sent to; after reset() it must not land in new data.
+  let generation = 0;
+  const delayedCommits = new Set<Promise<void>>();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -80,6 +98,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }, ms);
       timers.add(timer);
     });
+
+  const later = (ms: number, commit: () => Promise<void>) => {
+    const started = generation;
+    const run: Promise<void> = sleep(ms)
+      .then(() => (started === generation ? commit() : undefined))
+      .catch((error: unknown) => process.emitWarning(`Clerk emulator: delayed commit failed: ${String(error)}`))
+      .finally(() => delayedCommits.delete(run));
+    delayedCommits.add(run);
+  };
 
   const instanceFor = (secretKey = secretKeys[0] as string) => {
     const instance = instances.get(secretKey);
@@ -108,15 +135,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       committed: false,
       invitationIds: [],
       errorCodes: [],
+      traceId: null,
     };
     calls.push(record);
     if (!url.pathname.startsWith('/v1/')) {
       record.status = 404;
       record.errorCodes = ['resource_not_found'];
-      return sendClerkError(res, clerkErrors.resourceNotFound());
+      record.traceId = sendClerkError(res, clerkErrors.resourceNotFound());
+      return;
     }
     if (method === 'GET' && url.pathname === '/v1/tickets/accept') return acceptTicket(url, res, record);
-    await handleApiRequest({ instances, validator, faults, signingKeys, now, sleep }, { req, res, url, body, record });
+    await handleApiRequest({ instances, validator, faults, signingKeys, now, sleep, later }, { req, res, url, body, record });
   }
 
   /**
@@ -130,7 +159,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!instance || !invitation || instance.statusOf(invitation, now()) !== 'pending') {
       record.status = 404;
       record.errorCodes = ['resource_not_found'];
-      return sendClerkError(res, clerkErrors.resourceNotFound());
+      record.traceId = sendClerkError(res, clerkErrors.resourceNotFound());
+      return;
     }
     instance.accept(invitation.id, now());
     Object.assign(record, { instance: instance.secretKey, committed: true, invitationIds: [invitation.id] });
@@ -143,7 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sendJson(res, 200, instance.toWire(invitation, now()));
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ ServerResponse: clockedResponseClass(now) }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       process.emitWarning(`Clerk emulator: ${String(error)}`);
       if (!res.headersSent) sendClerkError(res, clerkErrors.internal());
@@ -177,6 +207,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closing ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
+        // Their timers are gone, so they never settle; forgetting them keeps settleDelayedCommits() from hanging.
+        delayedCommits.clear();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
@@ -188,7 +220,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       calls.length = 0;
       faults.clear();
       faults.seed(faultSeed);
-      clockOffset = 0;
+      clockOffset = initialOffset;
+      advanced = 0;
+      generation += 1;
     },
     seedUsers: (emails, secretKey) => emails.map((email) => copy(instanceFor(secretKey).seedUser(email, now()))),
     users: (secretKey) => [...instanceFor(secretKey).users.values()].map(copy),
@@ -207,10 +241,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     now,
     advanceClock(ms) {
-      clockOffset += ms;
+      advanced += ms;
+    },
+    clockOffsetMs: () => clockOffset,
+    setClockOffset(ms) {
+      clockOffset = checkClockOffset(ms);
+    },
+    async settleDelayedCommits() {
+      while (delayedCommits.size > 0) await Promise.all([...delayedCommits]);
     },
     signSessionToken: (claims, tokenOptions = {}) =>
-      signingKeys.sign(instanceFor(tokenOptions.secretKey).secretKey, claims, url, tokenOptions.expiresInSeconds),
+      signingKeys.sign(
+        instanceFor(tokenOptions.secretKey).secretKey,
+        claims,
+        url,
+        tokenOptions.expiresInSeconds,
+        Date.now() + clockOffset,
+      ),
     async signingKey(secretKey) {
       const { kid, publicKeyPem } = await signingKeys.get(instanceFor(secretKey).secretKey);
       return { kid, publicKeyPem };

@@ -1,4 +1,5 @@
 /** Environment settings of the standalone emulator (`npm run emulator`). */
+import { MAX_CLOCK_OFFSET_MS } from './clerk-clock.ts';
 
 export interface EmulatorEnvConfig {
   port: number;
@@ -7,13 +8,15 @@ export interface EmulatorEnvConfig {
   secretKeys: string[];
   bulkPerHour?: number;
   singlePerHour?: number;
+  /** How far Clerk's clock runs ahead of real time (negative: behind), in ms. */
+  clockOffsetMs: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
@@ -36,5 +39,6 @@ export function parseEmulatorEnv(env: NodeJS.ProcessEnv = process.env): Emulator
     secretKeys,
     bulkPerHour: integer(env, 'EMULATOR_BULK_PER_HOUR', 1, 1_000_000),
     singlePerHour: integer(env, 'EMULATOR_SINGLE_PER_HOUR', 1, 1_000_000),
+    clockOffsetMs: integer(env, 'EMULATOR_CLOCK_OFFSET_MS', -MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS) ?? 0,
   };
 }

@@ -1,4 +1,5 @@
 /** Fault-injection rules shared by the in-process API and the `/__emulator/faults` control route. */
+import { EDGE_STATUSES } from './edge-pages.ts';
 import type { ActiveFaultRule, FaultController, FaultKind, FaultRule, RouteKind } from './types.ts';
 
 export const FAULT_KINDS = [
@@ -10,6 +11,9 @@ export const FAULT_KINDS = [
   'reset-after-commit',
   'rate-limit',
   'malformed-body',
+  'edge-before-commit',
+  'edge-after-commit',
+  'edge-during-commit',
 ] as const satisfies readonly FaultKind[];
 
 /** mulberry32: tiny, seedable and good enough to decide whether a fault fires. */
@@ -31,6 +35,12 @@ function checkRule(rule: FaultRule): void {
   }
   if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 1)) {
     throw new RangeError(`times must be a positive integer, got ${rule.times}`);
+  }
+  if (rule.edgeStatus !== undefined && !(EDGE_STATUSES as readonly number[]).includes(rule.edgeStatus)) {
+    throw new RangeError(`edgeStatus must be one of ${EDGE_STATUSES.join(', ')}, got ${String(rule.edgeStatus)}`);
+  }
+  if (rule.commitDelayMs !== undefined && !(Number.isInteger(rule.commitDelayMs) && rule.commitDelayMs >= 0)) {
+    throw new RangeError(`commitDelayMs must be a non-negative integer, got ${String(rule.commitDelayMs)}`);
   }
 }
 

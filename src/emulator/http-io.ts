@@ -67,7 +67,9 @@ export function sendRaw(
   res.end(text);
 }
 
-/** Writes Clerk's error envelope with a fresh trace id. */
-export function sendClerkError(res: ServerResponse, error: ClerkApiError): void {
-  sendJson(res, error.status, { errors: error.errors, clerk_trace_id: traceId() }, error.headers);
+/** Writes Clerk's error envelope with a fresh trace id, and returns that id. */
+export function sendClerkError(res: ServerResponse, error: ClerkApiError): string {
+  const id = traceId();
+  sendJson(res, error.status, { errors: error.errors, clerk_trace_id: id }, error.headers);
+  return id;
 }

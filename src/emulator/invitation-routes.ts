@@ -9,7 +9,10 @@
  *  3. per-item field errors from the spec, plus email format and `redirect_url` → 422, every item's
  *     errors concatenated in item order (no index: Clerk's errors carry none)
  *  4. bulk: the same address twice → 422 form_param_duplicate (see below)
- *  5. an address that belongs to a user → 422 form_identifier_exists, even with ignore_existing
+ *  5. an address that belongs to a user → 422 form_identifier_exists naming no address. Bulk: always
+ *     (the bulk endpoint says this "cannot be bypassed"). Single: unless the item sets
+ *     ignore_existing, which the single endpoint says creates the invitation even if the address "is
+ *     claimed by another user" (Clerk's 2024 single create skipped the user check then too).
  *  6. a pending invitation without ignore_existing → 400 duplicate_record listing every such address
  *  7. all items are created; nothing is created when any step above fails.
  */
@@ -91,7 +94,9 @@ function commitCreates(ctx: RouteContext, items: NewInvitation[], bulk: boolean)
   const emails = items.map((item) => normalizeEmail(item.emailAddress));
   if (new Set(emails).size !== emails.length) fail(clerkErrors.formParamDuplicate('email_address'));
   // One error, naming no address: Clerk returns the field only, even when several items are users.
-  if (items.some((item) => store.hasUser(item.emailAddress))) {
+  // The endpoints differ: bulk refuses a user whatever ignore_existing says, single lets it through.
+  const userChecked = (item: NewInvitation) => bulk || item.ignoreExisting !== true;
+  if (items.some((item) => userChecked(item) && store.hasUser(item.emailAddress))) {
     fail(clerkErrors.formIdentifierExists('email_address'));
   }
   const pending = items

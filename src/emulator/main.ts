@@ -1,7 +1,8 @@
 /**
  * Standalone Clerk emulator: `npm run emulator`. Settings come from EMULATOR_PORT (default 4010),
  * EMULATOR_HOST (default 127.0.0.1), EMULATOR_SECRET_KEYS (comma list; one is generated when unset),
- * EMULATOR_BULK_PER_HOUR and EMULATOR_SINGLE_PER_HOUR. Control routes are on.
+ * EMULATOR_BULK_PER_HOUR, EMULATOR_SINGLE_PER_HOUR and EMULATOR_CLOCK_OFFSET_MS (ms Clerk's clock runs
+ * ahead of real time, negative for behind). Control routes are on.
  */
 import { startEmulator } from './emulator.ts';
 import { parseEmulatorEnv } from './env-config.ts';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     host: config.host,
     secretKeys: config.secretKeys,
     limits: { bulkPerHour: config.bulkPerHour, singlePerHour: config.singlePerHour },
+    clockOffsetMs: config.clockOffsetMs,
     control: true,
   });
   const generated = config.secretKeys.length === 0 ? ' (generated; set EMULATOR_SECRET_KEYS to choose)' : '';
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
       `  apiUrl for @clerk/backend: ${emulator.url}`,
       `  secret keys${generated}: ${emulator.secretKeys.join(', ')}`,
       `  control routes: ${emulator.url}/__emulator/`,
+      ...(config.clockOffsetMs !== 0 ? [`  Clerk's clock runs ${config.clockOffsetMs} ms off real time`] : []),
       '',
     ].join('\n'),
   );

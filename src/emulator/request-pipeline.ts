@@ -2,8 +2,10 @@
  * One `/v1` request from authentication to response, with faults injected at fixed points:
  *
  *   auth (401) → version header (400) → route (404) → `rate-limit` fault → `latency` fault →
- *   rate limiter (429, counts the call) → `hang` / `reset-before-commit` / `error500-before-commit` →
- *   body checks → handler (commits) → `error500-after-commit` / `reset-after-commit` / `malformed-body`
+ *   rate limiter (429, counts the call) → `hang` / `reset-before-commit` / `error500-before-commit` /
+ *   `edge-before-commit` → (`edge-during-commit`: the edge answers, the rest runs later) →
+ *   body checks → handler (commits) → `error500-after-commit` / `reset-after-commit` /
+ *   `malformed-body` / `edge-after-commit`
  *
  * Authentication comes first so that only authenticated calls count against an instance's limits.
  */
@@ -20,10 +22,11 @@ import {
   listInvitations,
   revokeInvitation,
 } from './invitation-routes.ts';
+import { DEFAULT_COMMIT_DELAY_MS, sendEdgePage } from './edge-pages.ts';
 import type { FaultInjector } from './faults.ts';
 import type { SigningKeys } from './session-keys.ts';
 import type { SpecRequest, SpecValidator } from './spec-validator.ts';
-import type { CallRecord, MalformedBodyVariant, RouteKind } from './types.ts';
+import type { ActiveFaultRule, CallRecord, MalformedBodyVariant, RouteKind } from './types.ts';
 import { countUsers, listUsers } from './user-routes.ts';
 
 export interface PipelineDeps {
@@ -34,6 +37,8 @@ export interface PipelineDeps {
   now(): number;
   /** A delay the emulator cancels on close, so a pending latency fault never keeps a test alive. */
   sleep(ms: number): Promise<void>;
+  /** Runs `commit` after `ms`, unless the emulator is reset or closed first. */
+  later(ms: number, commit: () => Promise<void>): void;
 }
 
 export interface PipelineRequest {
@@ -106,11 +111,74 @@ const MALFORMED: Record<MalformedBodyVariant, { status: number; type: string; te
   'wrong-shape-200': { status: 200, type: 'application/json', text: '{"object":"unexpected","data":"not the documented shape"}' },
 };
 
-export async function handleApiRequest(deps: PipelineDeps, { req, res, url, body, record }: PipelineRequest): Promise<void> {
+interface Outcome {
+  result?: RouteResult;
+  refusal?: ClerkApiError;
+}
+
+/**
+ * Body checks and the handler. A body-check failure is thrown (it answers at once, whatever fault is
+ * pending); a refusal by the handler is returned, so an after-commit fault can still replace it.
+ */
+async function runHandler(
+  deps: PipelineDeps,
+  { req, body, record }: PipelineRequest,
+  instance: InstanceStore,
+  route: Route,
+  specReq: SpecRequest,
+): Promise<Outcome> {
+  const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (body.text.trim() !== '' && contentType !== 'application/json') {
+    throw clerkErrors.unsupportedContentType(contentType || 'none');
+  }
+  if (body.tooLarge || body.unparsable) throw clerkErrors.requestBodyInvalid();
+  const validation = route.operationId ? deps.validator.validate(route.operationId, specReq) : { errors: [], query: {} };
+  const ctx: RouteContext = {
+    store: instance,
+    now: deps.now(),
+    body: specReq.body,
+    rawQuery: record.query,
+    query: validation.query,
+    pathParams: route.pathParams,
+    schemaErrors: validation.errors,
+  };
+  try {
+    const result = await HANDLERS[route.kind](ctx, deps);
+    record.committed = result.committed;
+    record.invitationIds = result.invitationIds;
+    return { result };
+  } catch (error) {
+    if (!(error instanceof ClerkApiError)) throw error;
+    return { refusal: error };
+  }
+}
+
+/**
+ * The edge gave up while Clerk kept working: the caller already holds the edge's page when the
+ * invitations appear, so "Clerk answered, so it has finished" is exactly the wrong conclusion.
+ */
+function commitAfterEdgeAnswer(deps: PipelineDeps, request: PipelineRequest, fault: ActiveFaultRule, commit: () => Promise<Outcome>) {
+  sendEdgeAnswer(request, fault);
+  deps.later(fault.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS, async () => {
+    // Whatever Clerk would have said (a refusal, a bad body) never reaches the caller: the edge answered.
+    await commit().catch((error: unknown) => {
+      if (!(error instanceof ClerkApiError)) throw error;
+    });
+  });
+}
+
+function sendEdgeAnswer({ res, record }: PipelineRequest, fault: ActiveFaultRule): void {
+  const status = fault.edgeStatus ?? 502;
+  record.status = status;
+  record.traceId = sendEdgePage(res, status);
+}
+
+export async function handleApiRequest(deps: PipelineDeps, request: PipelineRequest): Promise<void> {
+  const { req, res, url, body, record } = request;
   const respondError = (error: ClerkApiError) => {
     record.status = error.status;
     record.errorCodes = error.errors.map((e) => e.code);
-    sendClerkError(res, error);
+    record.traceId = sendClerkError(res, error);
   };
   try {
     const instance = authenticate(req.headers.authorization, deps.instances);
@@ -139,35 +207,11 @@ export async function handleApiRequest(deps: PipelineDeps, { req, res, url, body
     if (fault?.fault === 'hang') return; // close() destroys the socket
     if (fault?.fault === 'reset-before-commit') return void req.socket.destroy();
     if (fault?.fault === 'error500-before-commit') throw clerkErrors.internal();
+    if (fault?.fault === 'edge-before-commit') return sendEdgeAnswer(request, fault);
 
-    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (body.text.trim() !== '' && contentType !== 'application/json') {
-      throw clerkErrors.unsupportedContentType(contentType || 'none');
-    }
-    if (body.tooLarge || body.unparsable) throw clerkErrors.requestBodyInvalid();
-    const validation = route.operationId
-      ? deps.validator.validate(route.operationId, specReq)
-      : { errors: [], query: {} };
-    const ctx: RouteContext = {
-      store: instance,
-      now: deps.now(),
-      body: specReq.body,
-      rawQuery: record.query,
-      query: validation.query,
-      pathParams: route.pathParams,
-      schemaErrors: validation.errors,
-    };
-
-    let result: RouteResult | undefined;
-    let refusal: ClerkApiError | undefined;
-    try {
-      result = await HANDLERS[route.kind](ctx, deps);
-      record.committed = result.committed;
-      record.invitationIds = result.invitationIds;
-    } catch (error) {
-      if (!(error instanceof ClerkApiError)) throw error;
-      refusal = error;
-    }
+    const commit = () => runHandler(deps, request, instance, route, specReq);
+    if (fault?.fault === 'edge-during-commit') return commitAfterEdgeAnswer(deps, request, fault, commit);
+    const { result, refusal } = await commit();
 
     if (fault?.fault === 'error500-after-commit') throw clerkErrors.internal();
     if (fault?.fault === 'reset-after-commit') return void req.socket.destroy();
@@ -176,6 +220,7 @@ export async function handleApiRequest(deps: PipelineDeps, { req, res, url, body
       record.status = malformed.status;
       return sendRaw(res, malformed.status, malformed.type, malformed.text);
     }
+    if (fault?.fault === 'edge-after-commit') return sendEdgeAnswer(request, fault);
     if (refusal) return respondError(refusal);
     record.status = result?.status ?? 200;
     sendJson(res, record.status, result?.body);

@@ -53,13 +53,21 @@ export class SigningKeys {
   }
 
   /**
-   * Signs RS256 session-token claims. `iat`/`nbf`/`exp` use the real clock, not the emulator's
-   * injectable one, because the SDK checks them against the real time.
+   * Signs RS256 session-token claims. `nbf`/`exp` come from `nowMs`, which the emulator gives as the
+   * real clock plus Clerk's clock offset, not its injectable clock: the SDK checks them against the
+   * real time, so only a deliberate skew should show there. `iat` is always the real time, because
+   * the SDK's `signJwt` overwrites it.
    */
-  async sign(secretKey: string, claims: Record<string, unknown>, issuer: string, expiresInSeconds = 60): Promise<string> {
+  async sign(
+    secretKey: string,
+    claims: Record<string, unknown>,
+    issuer: string,
+    expiresInSeconds = 60,
+    nowMs = Date.now(),
+  ): Promise<string> {
     if (typeof claims.sub !== 'string') throw new TypeError('session token claims need a string `sub` (the user id)');
     const { kid, privateKeyPem } = await this.get(secretKey);
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(nowMs / 1000);
     const payload = { iss: issuer, sid: randomId('sess'), iat, nbf: iat - 5, exp: iat + expiresInSeconds, ...claims };
     return signJwt(payload, privateKeyPem, { algorithm: 'RS256', header: { kid, typ: 'JWT' } });
   }

@@ -66,7 +66,10 @@ export type FaultKind =
   | 'reset-before-commit'
   | 'reset-after-commit'
   | 'rate-limit'
-  | 'malformed-body';
+  | 'malformed-body'
+  | 'edge-before-commit'
+  | 'edge-after-commit'
+  | 'edge-during-commit';
 
 /**
  * How a `malformed-body` fault corrupts the answer. All variants run the real handler first, so the
@@ -93,6 +96,10 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** `malformed-body`: default `html-502`. */
   variant?: MalformedBodyVariant;
+  /** `edge-*`: the status of the CDN's HTML page; default 502. */
+  edgeStatus?: 502 | 504 | 524;
+  /** `edge-during-commit`: how long after the edge's answer Clerk commits; default 300. */
+  commitDelayMs?: number;
 }
 
 /** A rule as currently installed, with how often it has fired. */
@@ -130,12 +137,20 @@ export interface CallRecord {
   /** The endpoint matched, or null when authentication or routing failed first. */
   route: RouteKind | null;
   fault: FaultKind | null;
-  /** True when the request created or changed stored data (an invitation, a revocation). */
+  /**
+   * True when the request created or changed stored data (an invitation, a revocation). After an
+   * `edge-during-commit` fault it turns true only when the delayed commit has run.
+   */
   committed: boolean;
   /** Ids of invitations the request created, revoked or deleted. */
   invitationIds: string[];
   /** Clerk error codes in the response, if it was an error. */
   errorCodes: string[];
+  /**
+   * The trace id the response carried: the envelope's `clerk_trace_id` of a Clerk error, or the
+   * `cf-ray` header of an edge page (what the SDK reports as `clerkTraceId`); null otherwise.
+   */
+  traceId: string | null;
 }
 
 export interface EmulatorLimits {
@@ -155,8 +170,13 @@ export interface EmulatorOptions {
   /** Each key is a separate Clerk instance with its own data and limits; default one generated key. */
   secretKeys?: string[];
   limits?: EmulatorLimits;
-  /** Clock for timestamps, expiry and rate-limit windows; default Date.now. */
+  /** Base clock for timestamps, expiry and rate-limit windows; default Date.now. */
   now?: () => number;
+  /**
+   * How far Clerk's clock runs ahead of the base clock (negative: behind), in ms; default 0. Every
+   * timestamp the emulator writes, the `Date` response header and session-token `iat`/`exp` follow it.
+   */
+  clockOffsetMs?: number;
   /** Serve the `/__emulator/` control routes; default false. */
   control?: boolean;
   /** Seed for the fault RNG; default 1. */

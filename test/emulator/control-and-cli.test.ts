@@ -56,7 +56,7 @@ describe('control routes', () => {
     expect((await control('POST', `invitations/${id}/accept`, {})).body.status).toBe('accepted');
     expect((await control('GET', 'users')).body).toEqual([expect.objectContaining({ emailAddress: 'seed@example.com' })]);
 
-    expect((await control('POST', 'clock', { advanceMs: 5000 })).body).toEqual({ now: 1_005_000 });
+    expect((await control('POST', 'clock', { advanceMs: 5000 })).body).toEqual({ now: 1_005_000, offsetMs: 0 });
     expect((await control('POST', 'reset')).body).toEqual({ ok: true });
     expect(emulator.invitations()).toEqual([]);
     expect(emulator.now()).toBe(1_000_000);
@@ -94,7 +94,12 @@ describe('standalone emulator (npm run emulator)', () => {
     spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: 'pipe' });
 
   it('prints its URL, serves the SDK with the given keys and stops on SIGTERM', async () => {
-    const child = run({ EMULATOR_PORT: '0', EMULATOR_SECRET_KEYS: 'sk_test_cli_one, sk_test_cli_two', EMULATOR_BULK_PER_HOUR: '5' });
+    const child = run({
+      EMULATOR_PORT: '0',
+      EMULATOR_SECRET_KEYS: 'sk_test_cli_one, sk_test_cli_two',
+      EMULATOR_BULK_PER_HOUR: '5',
+      EMULATOR_CLOCK_OFFSET_MS: '-30000',
+    });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -105,27 +110,45 @@ describe('standalone emulator (npm run emulator)', () => {
       child.once('exit', () => reject(new Error(`exited early: ${output}`)));
     });
     expect(output).toContain('sk_test_cli_one, sk_test_cli_two');
+    const sentBy = Date.now();
     const created = await clientFor(url, 'sk_test_cli_two').invitations.createInvitation({ emailAddress: 'cli@example.com' });
     expect(created.id).toMatch(/^inv_/);
+    // Clerk's clock runs 30 s behind: the invitation is stamped before the request was even sent.
+    expect(created.createdAt).toBeLessThanOrEqual(Date.now() - 30_000);
+    expect(created.createdAt).toBeGreaterThanOrEqual(sentBy - 30_000);
     expect((await fetch(`${url}/__emulator/health`)).status).toBe(200);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
 
-  it('names the variable and the bad value when the environment is wrong', async () => {
-    const child = run({ EMULATOR_PORT: 'abc' });
+  it.each([
+    [{ EMULATOR_PORT: 'abc' }, 'EMULATOR_PORT must be an integer from 0 to 65535, got "abc"'],
+    [{ EMULATOR_CLOCK_OFFSET_MS: '-30s' }, 'EMULATOR_CLOCK_OFFSET_MS must be an integer from -31536000000 to 31536000000, got "-30s"'],
+  ])('names the variable and the bad value when the environment is wrong (%o)', async (env, message) => {
+    const child = run(env);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
-    expect(stderr).toContain('EMULATOR_PORT must be an integer from 0 to 65535, got "abc"');
+    expect(stderr).toContain(message);
   });
 
   it('parses the EMULATOR_* variables', () => {
-    expect(parseEmulatorEnv({})).toEqual({ port: 4010, host: '127.0.0.1', secretKeys: [], bulkPerHour: undefined, singlePerHour: undefined });
+    expect(parseEmulatorEnv({})).toEqual({
+      port: 4010,
+      host: '127.0.0.1',
+      secretKeys: [],
+      bulkPerHour: undefined,
+      singlePerHour: undefined,
+      clockOffsetMs: 0,
+    });
+    expect(parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '-30000' }).clockOffsetMs).toBe(-30_000);
+    expect(parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '5000' }).clockOffsetMs).toBe(5000);
+    expect(() => parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '1.5' })).toThrow(/EMULATOR_CLOCK_OFFSET_MS .*got "1.5"/);
+    expect(() => parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '99999999999' })).toThrow(/EMULATOR_CLOCK_OFFSET_MS/);
     expect(parseEmulatorEnv({ EMULATOR_SINGLE_PER_HOUR: '7', EMULATOR_SECRET_KEYS: 'a,,b ' })).toMatchObject({
       singlePerHour: 7,
       secretKeys: ['a', 'b'],

@@ -83,12 +83,29 @@ describe('POST /v1/invitations', () => {
     expect(emulator.invitations().map((i) => i.status)).toEqual(['pending', 'pending']);
   });
 
-  it('rejects an address that belongs to a user, even with ignore_existing', async () => {
+  it('rejects an address that belongs to a user with 422 form_identifier_exists naming no address', async () => {
     emulator.seedUsers(['user@example.com']);
-    const error = await clerkError(clerk.invitations.createInvitation({ emailAddress: 'user@example.com', ignoreExisting: true }));
+    const error = await clerkError(clerk.invitations.createInvitation({ emailAddress: 'User@example.com' }));
     expect(error.status).toBe(422);
+    expect(error.errors).toHaveLength(1);
     expect(error.errors[0]).toMatchObject({ code: 'form_identifier_exists', meta: { paramName: 'email_address' } });
-    expect(error.errors[0]?.longMessage).not.toContain('user@example.com');
+    expect(JSON.stringify(error.errors)).not.toContain('user@example.com');
+    expect(emulator.invitations()).toEqual([]);
+  });
+
+  it('creates the invitation for an existing user when ignore_existing is set (single endpoint only)', async () => {
+    emulator.seedUsers(['user@example.com']);
+    const created = await clerk.invitations.createInvitation({ emailAddress: 'user@example.com', ignoreExisting: true });
+    expect(created.status).toBe('pending');
+    expect(emulator.invitations().map((i) => [i.id, i.emailAddress])).toEqual([[created.id, 'user@example.com']]);
+    expect(emulator.calls.at(-1)).toMatchObject({ route: 'single', status: 200, committed: true, invitationIds: [created.id] });
+  });
+
+  it('ignore_existing on a single create passes both a user and a pending invitation for the address', async () => {
+    emulator.seedUsers(['both@example.com']);
+    emulator.seedInvitations([{ emailAddress: 'both@example.com' }]);
+    await clerk.invitations.createInvitation({ emailAddress: 'both@example.com', ignoreExisting: true });
+    expect(emulator.invitations().map((i) => i.status)).toEqual(['pending', 'pending']);
   });
 
   it('answers malformed JSON and a non-JSON content type like Clerk', async () => {
@@ -154,8 +171,20 @@ describe('POST /v1/invitations/bulk', () => {
       ]),
     );
     expect(error.status).toBe(422);
+    expect(error.errors).toHaveLength(1);
     expect(error.errors[0]).toMatchObject({ code: 'form_identifier_exists', meta: { paramName: 'email_address' } });
+    expect(JSON.stringify(error.errors)).not.toContain('member@example.com');
     expect(emulator.invitations()).toEqual([]);
+    expect(emulator.calls.at(-1)).toMatchObject({ route: 'bulk', status: 422, committed: false, invitationIds: [] });
+  });
+
+  it('refuses a bulk of only ignore_existing items when one is a user, though single would create it', async () => {
+    emulator.seedUsers(['solo@example.com']);
+    const bulk = await clerkError(clerk.invitations.createInvitationBulk([{ emailAddress: 'solo@example.com', ignoreExisting: true }]));
+    expect([bulk.status, bulk.errors.map((e) => e.code)]).toEqual([422, ['form_identifier_exists']]);
+    expect(emulator.invitations()).toEqual([]);
+    await clerk.invitations.createInvitation({ emailAddress: 'solo@example.com', ignoreExisting: true });
+    expect(emulator.invitations()).toHaveLength(1);
   });
 
   it('rejects more than 10 items with 400 bulk_size_exceeded', async () => {
