@@ -90,6 +90,25 @@ describe('reconciliation claims only what the call itself created', () => {
   });
 });
 
+describe('an edge page is not Clerk answering', () => {
+  it.each([502, 504, 524])('after a %i edge page while Clerk still commits, reports the invitation that lands and never sends it twice', async (edgeStatus) => {
+    fault({ route: 'bulk', fault: 'edge-during-commit', edgeStatus, commitDelayMs: 300, times: 1 });
+    const [result] = await replica({ timeoutMs: 500 }).send([{ emailAddress: 'edge@example.com', ignoreExisting: true }], soon());
+    await emulator.settleDelayedCommits();
+    expect(code(result!)).toBe('CREATED');
+    expect(invitationsOf('edge@example.com')).toHaveLength(1);
+    expect(result!.kind === 'created' && result!.invitation.id).toBe(invitationsOf('edge@example.com')[0]!.id);
+    expect(creates()).toHaveLength(1);
+  });
+
+  it('after an edge page before commit, sends an item without ignoreExisting again once the second look finds nothing', async () => {
+    fault({ route: 'bulk', fault: 'edge-before-commit', times: 1 });
+    const [result] = await replica({ timeoutMs: 300 }).send([{ emailAddress: 'edge-lost@example.com' }], soon());
+    expect(code(result!)).toBe('CREATED');
+    expect(invitationsOf('edge-lost@example.com')).toHaveLength(1);
+  });
+});
+
 describe('a replica that starts with no budget memory', () => {
   it('lets at most one call per channel meet a 429 when Clerk\'s hour is already spent', async () => {
     await emulator.close();
