@@ -2,7 +2,7 @@ import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
 import { fingerprintOf, runIdempotent } from './idempotency.ts';
 import type { InvitationOutcome } from './types.ts';
-import { validateItems, type InvitationInput } from './validate-item.ts';
+import { fingerprintable, validateItems, type InvitationInput } from './validate-item.ts';
 
 export interface CreateInvitationsResult {
   /** One entry per input item, in input order. */
@@ -24,7 +24,7 @@ export async function createInvitations(
         store: context.services.idempotency,
         scope: context.caller.id,
         key,
-        fingerprint: fingerprintOf(inputs),
+        fingerprint: fingerprintOf(fingerprintable(inputs)),
         waitMs: context.services.limits.requestTimeoutMs,
         run: () => invite(context, inputs),
       })

@@ -119,3 +119,14 @@ export function validateItems(inputs: readonly InvitationInput[], options: Valid
     return { ok: true, params: toParams(input) };
   });
 }
+
+/**
+ * The inputs as an idempotency fingerprint may serialize them: metadata past the depth cap (which
+ * validation refuses anyway) is replaced by a marker, so hashing never recurses through it.
+ */
+export function fingerprintable(inputs: readonly InvitationInput[]): readonly InvitationInput[] {
+  const tooDeep = (input: InvitationInput) =>
+    isPlainObject(input.publicMetadata) && metadataShape(input.publicMetadata).depth > MAX_METADATA_DEPTH;
+  if (!inputs.some(tooDeep)) return inputs;
+  return inputs.map((input) => (tooDeep(input) ? { ...input, publicMetadata: { tooDeep: true } } : input));
+}
