@@ -16,10 +16,12 @@ import { useDisableIntrospection } from './plugins/use-disable-introspection.ts'
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { useSingleCreateInvitations } from './plugins/use-single-create-invitations.ts';
+import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
 import { isReplay } from './invitations/idempotency.ts';
+import { fingerprintable, type InvitationInput } from './invitations/validate-item.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -64,7 +66,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     overrideFields: ['Mutation.createInvitations'],
     exempt: (coordinate, args, context: GatewayContext) =>
       coordinate === 'Mutation.createInvitations'
-        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, args['invitations'])
+        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, fingerprintable(args['invitations'] as InvitationInput[]))
         : Promise.resolve(false),
   });
   const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
@@ -101,6 +103,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
       useAuthentication({ authenticate, logger }),
+      // Before the armor limits, whose token counting happens inside the recursive parse.
+      useValueNestingLimit(),
       useOperationLimits({
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,

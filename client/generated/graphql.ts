@@ -31,7 +31,7 @@ export type InvitationInput = {
   ignoreExisting?: boolean | null | undefined;
   /** Send the invitation email. Default: true. */
   notify?: boolean | null | undefined;
-  /** Copied to the user's public metadata on sign-up; at most 8 KB serialized. */
+  /** Copied to the user's public metadata on sign-up; at most 8 KB serialized and 32 levels deep. */
   publicMetadata?: Record<string, unknown> | null | undefined;
   /** Where the link lands: an absolute http(s) URL on an allowed origin, or a path. Default: Clerk's sign-up page. */
   redirectUrl?: string | null | undefined;

@@ -6,7 +6,8 @@
  * then run database checks one after another inside a transaction):
  *  1. body shape: not JSON / not an array (bulk) or object (single) / empty array → 400 request_body_invalid
  *  2. bulk over 10 items → 400 bulk_size_exceeded
- *  3. per-item field errors from the spec, plus email format and `redirect_url` → 422, every item's
+ *  3. per-item field errors from the spec, plus address, `redirect_url` and metadata size rules
+ *     (field-rules.ts) → 422, every item's
  *     errors concatenated in item order (no index: Clerk's errors carry none)
  *  4. bulk: the same address twice → 422 form_param_duplicate (see below)
  *  5. an address that belongs to a user → 422 form_identifier_exists naming no address. Bulk: always
@@ -19,7 +20,8 @@
 import type { ErrorObject } from 'ajv';
 import { type ClerkApiError, clerkErrors, combineErrors } from './clerk-errors.ts';
 import { type InstanceStore, type NewInvitation, normalizeEmail } from './instance-store.ts';
-import { emailPattern, firstErrorPerPath, toClerkFormError } from './spec-validator.ts';
+import { fieldRuleErrors } from './field-rules.ts';
+import { firstErrorPerPath, toClerkFormError } from './spec-validator.ts';
 
 const MAX_BULK_SIZE = 10;
 const BODY = '/requestBody';
@@ -47,30 +49,11 @@ const fail = (error: ClerkApiError | undefined): never => {
   throw error;
 };
 
-/** Go's url.ParseRequestURI, which Clerk applies to `redirect_url`: an absolute URI or an absolute path. */
-function isRequestUri(value: string): boolean {
-  if (value.startsWith('/')) return !/\s/.test(value);
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(value)) return false;
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function itemErrors(item: unknown, schemaErrors: ErrorObject[]): ClerkApiError[] {
   const errors = firstErrorPerPath(schemaErrors).map(toClerkFormError);
   if (!item || typeof item !== 'object') return errors;
-  const flagged = new Set(schemaErrors.map((e) => e.instancePath.split('/').at(-1)));
-  const { email_address: email, redirect_url: redirectUrl } = item as Record<string, unknown>;
-  if (typeof email === 'string' && !flagged.has('email_address') && !emailPattern.test(email)) {
-    errors.push(clerkErrors.formInvalidEmailAddress('email_address'));
-  }
-  if (typeof redirectUrl === 'string' && !flagged.has('redirect_url') && !isRequestUri(redirectUrl)) {
-    errors.push(clerkErrors.formParamTypeInvalid('redirect_url', 'valid url'));
-  }
-  return errors;
+  const flagged = new Set(schemaErrors.map((e) => e.instancePath.split('/').at(-1) ?? ''));
+  return [...errors, ...fieldRuleErrors(item as Record<string, unknown>, flagged)];
 }
 
 function toNewInvitation(item: Record<string, unknown>): NewInvitation {

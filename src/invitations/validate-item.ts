@@ -1,8 +1,16 @@
-import { z } from 'zod';
+import {
+  emailProblem,
+  isPlainObject,
+  MAX_METADATA_BYTES,
+  MAX_METADATA_DEPTH,
+  metadataShape,
+  requestUriProblem,
+} from './field-rules.ts';
 import { failed, type InvitationFailed, type InvitationParams, type TemplateSlug } from './types.ts';
 
-/** Public metadata is stored on the user at sign-up; Clerk caps metadata at 8 KB. */
-export const MAX_METADATA_BYTES = 8 * 1024;
+export { MAX_METADATA_BYTES, MAX_METADATA_DEPTH };
+
+const TEMPLATE_SLUGS: readonly string[] = ['invitation', 'waitlist_invitation'];
 
 /** The GraphQL input after scalar coercion, before the gateway's own checks. */
 export interface InvitationInput {
@@ -22,12 +30,12 @@ export interface ValidationOptions {
 
 export type ValidatedItem = { ok: true; params: InvitationParams } | { ok: false; failure: InvitationFailed };
 
-const email = z.email();
-
 /** Lower-cased address: Clerk treats addresses case-insensitively, so two spellings are one person. */
 export const emailKey = (address: string) => address.trim().toLowerCase();
 
 function checkRedirect(value: string, options: ValidationOptions): string | undefined {
+  const unparsable = requestUriProblem(value);
+  if (unparsable) return unparsable;
   if (value.startsWith('/')) {
     // Browsers read `//host` and `/\host` as another origin: only a path that stays on this origin passes.
     const base = 'https://path.invalid';
@@ -46,19 +54,35 @@ function checkRedirect(value: string, options: ValidationOptions): string | unde
   return undefined;
 }
 
+function checkMetadata(metadata: unknown): string | undefined {
+  if (!isPlainObject(metadata)) return 'must be a JSON object';
+  // Shape first: serializing is recursive, so depth is measured before JSON.stringify sees it.
+  const shape = metadataShape(metadata);
+  if (shape.depth > MAX_METADATA_DEPTH) return `nests deeper than ${MAX_METADATA_DEPTH} levels`;
+  if (shape.notJsonAt !== undefined) return `holds a value that is not JSON at ${shape.notJsonAt}`;
+  const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+  if (bytes > MAX_METADATA_BYTES) return `is ${bytes} bytes serialized, over the ${MAX_METADATA_BYTES}-byte limit`;
+  return undefined;
+}
+
 /** Returns the first problem with one item as `field: reason`, or undefined when it can be sent. */
 function findProblem(input: InvitationInput, options: ValidationOptions): string | undefined {
-  if (!email.safeParse(input.emailAddress.trim()).success) return 'emailAddress: is not a valid email address';
+  if (typeof input.emailAddress !== 'string') return 'emailAddress: must be a string';
+  const address = emailProblem(input.emailAddress.trim());
+  if (address) return `emailAddress: is not a valid email address (${address})`;
   const days = input.expiresInDays;
+  if (days != null && !Number.isInteger(days)) return `expiresInDays: must be a whole number (got ${days})`;
   if (days != null && (days < 1 || days > 365)) return `expiresInDays: must be between 1 and 365 (got ${days})`;
-  const metadata = input.publicMetadata;
-  if (metadata != null) {
-    const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
-    if (bytes > MAX_METADATA_BYTES) return `publicMetadata: is ${bytes} bytes serialized, over the ${MAX_METADATA_BYTES}-byte limit`;
+  if (input.publicMetadata != null) {
+    const reason = checkMetadata(input.publicMetadata);
+    if (reason) return `publicMetadata: ${reason}`;
   }
   if (input.redirectUrl != null) {
-    const reason = checkRedirect(input.redirectUrl, options);
+    const reason = typeof input.redirectUrl === 'string' ? checkRedirect(input.redirectUrl, options) : 'must be a string';
     if (reason) return `redirectUrl: ${reason}`;
+  }
+  if (input.templateSlug != null && !TEMPLATE_SLUGS.includes(input.templateSlug)) {
+    return `templateSlug: must be one of ${TEMPLATE_SLUGS.join(', ')} (got ${String(input.templateSlug)})`;
   }
   return undefined;
 }
@@ -94,4 +118,15 @@ export function validateItems(inputs: readonly InvitationInput[], options: Valid
     firstIndex.set(key, index);
     return { ok: true, params: toParams(input) };
   });
+}
+
+/**
+ * The inputs as an idempotency fingerprint may serialize them: metadata past the depth cap (which
+ * validation refuses anyway) is replaced by a marker, so hashing never recurses through it.
+ */
+export function fingerprintable(inputs: readonly InvitationInput[]): readonly InvitationInput[] {
+  const tooDeep = (input: InvitationInput) =>
+    isPlainObject(input.publicMetadata) && metadataShape(input.publicMetadata).depth > MAX_METADATA_DEPTH;
+  if (!inputs.some(tooDeep)) return inputs;
+  return inputs.map((input) => (tooDeep(input) ? { ...input, publicMetadata: { tooDeep: true } } : input));
 }

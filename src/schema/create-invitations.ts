@@ -13,7 +13,7 @@ const InvitationInput = builder.inputType('InvitationInput', {
     notify: t.boolean({ description: 'Send the invitation email. Default: true.' }),
     publicMetadata: t.field({
       type: 'JSONObject',
-      description: "Copied to the user's public metadata on sign-up; at most 8 KB serialized.",
+      description: "Copied to the user's public metadata on sign-up; at most 8 KB serialized and 32 levels deep.",
     }),
     redirectUrl: t.string({
       description: 'Where the link lands: an absolute http(s) URL on an allowed origin, or a path. Default: Clerk\'s sign-up page.',
