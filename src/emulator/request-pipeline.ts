@@ -193,7 +193,9 @@ export async function handleApiRequest(deps: PipelineDeps, request: PipelineRequ
       path: url.pathname,
       query: record.query,
       headers: req.headers as Record<string, string | string[]>,
-      body: body.json === undefined ? undefined : structuredClone(body.json),
+      // JSON.parse of the text again is the copy: structuredClone recurses, and a body nested a few
+      // thousand levels deep (which Clerk's decoder takes, up to 10,000) would overflow the stack.
+      body: body.json === undefined ? undefined : (JSON.parse(body.text) as unknown),
     };
     const route = matchRoute(deps.validator, specReq);
     record.route = route.kind;

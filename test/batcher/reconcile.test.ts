@@ -91,7 +91,7 @@ describe('reconciliation claims only what the call itself created', () => {
 });
 
 describe('an edge page is not Clerk answering', () => {
-  it.each([502, 504, 524])('after a %i edge page while Clerk still commits, reports the invitation that lands and never sends it twice', async (edgeStatus) => {
+  it.each([502, 504, 524] as const)('after a %i edge page while Clerk still commits, reports the invitation that lands and never sends it twice', async (edgeStatus) => {
     fault({ route: 'bulk', fault: 'edge-during-commit', edgeStatus, commitDelayMs: 300, times: 1 });
     const [result] = await replica({ timeoutMs: 500 }).send([{ emailAddress: 'edge@example.com', ignoreExisting: true }], soon());
     await emulator.settleDelayedCommits();
