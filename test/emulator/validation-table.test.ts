@@ -45,3 +45,17 @@ describe("the emulator on the shared table of Clerk verdicts, through @clerk/bac
     expect(error.errors).toEqual([expect.objectContaining({ code: 'form_param_exceeds_allowed_size', meta: { paramName: 'public_metadata' } })]);
   });
 });
+
+describe('a body nested deeper than any client would send', () => {
+  it('is judged, not answered 500, at 5,000 levels (sent as raw JSON, which Clerk decodes up to 10,000)', async () => {
+    const text = `{"email_address":"deep@example.com","public_metadata":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`;
+    const response = await fetch(`${emulator.url}/v1/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${emulator.secretKeys[0]}`, 'content-type': 'application/json' },
+      body: text,
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('form_param_exceeds_allowed_size');
+    expect(emulator.invitations()).toHaveLength(0);
+  });
+});
