@@ -5,6 +5,7 @@ import { MemoryCallerLimitStore, RedisCallerLimitStore, type CallerLimitStore } 
 import type { Logger } from './logger.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
 import type { Upstream } from './clerk/upstream.ts';
+import { UpstreamFailure } from './clerk/classify.ts';
 import type { Clock } from './budget/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -47,7 +48,16 @@ function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): Call
   };
 }
 
-/** Whether the cheapest Clerk call answers; remembered for a few seconds so probes cannot flood Clerk. */
+/**
+ * A 429 (from Clerk, or the gateway's own general budget refusing first) shows Clerk is there, only
+ * busy; turning every replica unready for it would take the gateway down whenever the allowance runs out.
+ */
+const busyNotDown = (error: unknown) => error instanceof UpstreamFailure && error.info.kind === 'rate-limited';
+
+/**
+ * Whether the cheapest Clerk call answers; remembered for a few seconds so probes cannot flood Clerk.
+ * The call spends the general allowance like any other list call.
+ */
 function probeClerk(upstream: Upstream, cacheMs = 5_000) {
   let checkedAt = -Infinity;
   let last: Promise<string | undefined> = Promise.resolve(undefined);
@@ -56,7 +66,7 @@ function probeClerk(upstream: Upstream, cacheMs = 5_000) {
       checkedAt = performance.now();
       last = upstream.list({ limit: 1, offset: 0 }).then(
         () => undefined,
-        (error: Error) => error.message,
+        (error: Error) => (busyNotDown(error) ? undefined : error.message),
       );
     }
     return last;

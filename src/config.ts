@@ -59,6 +59,10 @@ export interface Config {
   upstreamSinglePerHour: number;
   upstreamChannels: 'auto' | 'bulk' | 'single';
   upstreamTimeoutMs: number;
+  /** Clerk's general limit per 10 s; absent: 1000 for an sk_live_ key, 100 otherwise. */
+  upstreamGeneralPer10s: number | undefined;
+  /** Percent of the general limit left to the customer's own app. */
+  upstreamGeneralReservePercent: number;
   requestTimeoutMs: number;
   redisUrl: string | undefined;
   rateLimitMax: number | undefined;
@@ -183,6 +187,8 @@ const schema = z.object({
   UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(100),
   UPSTREAM_CHANNELS: z.enum(['auto', 'bulk', 'single']).default('auto'),
   UPSTREAM_TIMEOUT_MS: positiveInt.max(300_000).default(10_000),
+  UPSTREAM_GENERAL_PER_10S: positiveInt.max(1_000_000).optional(),
+  UPSTREAM_GENERAL_RESERVE_PERCENT: z.coerce.number().int().min(0).max(90).default(50),
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   RATE_LIMIT_MAX: positiveInt.optional(),
@@ -265,6 +271,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     upstreamSinglePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
     upstreamChannels: e.UPSTREAM_CHANNELS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamGeneralPer10s: e.UPSTREAM_GENERAL_PER_10S,
+    upstreamGeneralReservePercent: e.UPSTREAM_GENERAL_RESERVE_PERCENT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     rateLimitMax: e.RATE_LIMIT_MAX,

@@ -1,4 +1,5 @@
 import type { InvitationBatcher } from './batcher/batcher.ts';
+import type { GeneralBudget } from './budget/general.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { Upstream } from './clerk/upstream.ts';
 import type { IdempotencyStore } from './invitations/idempotency.ts';
@@ -11,6 +12,8 @@ export interface GatewayServices {
   batcher: InvitationBatcher;
   upstream: Upstream;
   budget: UpstreamBudget;
+  /** Clerk's general per-instance allowance, spent by every call that is not a create. */
+  generalBudget: GeneralBudget;
   limits: { maxInvitationsPerRequest: number; bulkPerHour: number; singlePerHour: number; requestTimeoutMs: number };
   validation: ValidationOptions;
   idempotency: IdempotencyStore;

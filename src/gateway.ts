@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { InvitationBatcher } from './batcher/batcher.ts';
 import { BatchDispatcher } from './batcher/dispatcher.ts';
-import { createBudget } from './budget/index.ts';
+import { createBudget, createGeneralBudget, defaultGeneralPer10s } from './budget/index.ts';
 import type { Clock, UpstreamBudget } from './budget/types.ts';
+import { GeneralLimitedUpstream } from './clerk/general-limit.ts';
 import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
 import type { Config } from './config.ts';
 import type { GatewayServices } from './context.ts';
@@ -35,7 +36,21 @@ export function createGatewayServices({ config, logger, clerk, upstream: given, 
   const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
-  const upstream = given ?? new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs });
+  const generalBudget = createGeneralBudget({
+    redis,
+    secretKey: clerk.secretKey,
+    clerkPer10s: config.upstreamGeneralPer10s ?? defaultGeneralPer10s(clerk.secretKey),
+    reservePercent: config.upstreamGeneralReservePercent,
+    clock,
+  });
+  // A replacement client (benchmarks) is not Clerk and has no general limit to spend.
+  const upstream =
+    given ??
+    new GeneralLimitedUpstream(new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs }), {
+      budget: generalBudget,
+      now: clock && (() => clock.now()),
+      onStoreError: (err, what) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, `general budget: could not ${what}`),
+    });
   const budget: UpstreamBudget = createBudget({
     redis,
     secretKey: clerk.secretKey,
@@ -75,6 +90,7 @@ export function createGatewayServices({ config, logger, clerk, upstream: given, 
     batcher,
     upstream,
     budget,
+    generalBudget,
     limits: {
       maxInvitationsPerRequest: config.maxInvitationsPerRequest,
       bulkPerHour: config.upstreamBulkPerHour,

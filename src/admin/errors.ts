@@ -1,5 +1,6 @@
 import { UpstreamFailure } from '../clerk/classify.ts';
-import { GatewayError } from '../errors.ts';
+import { GeneralLimitRefusal } from '../clerk/general-limit.ts';
+import { GatewayError, RateLimitedError } from '../errors.ts';
 
 /** Clerk has no invitation with this id (in this instance). */
 export class InvitationNotFoundError extends GatewayError {
@@ -43,6 +44,10 @@ export class UpstreamCallError extends GatewayError {
 export function toUpstreamCallError(error: unknown, action: string, mutating: boolean): Error {
   if (!(error instanceof UpstreamFailure)) return error instanceof Error ? error : new Error(String(error));
   const { info } = error;
+  // The gateway's share of Clerk's general allowance is spent, or a 429 paused these calls: nothing was sent.
+  if (error instanceof GeneralLimitRefusal && info.kind === 'rate-limited') {
+    return new RateLimitedError(`Clerk's request allowance is used up for now; the gateway did not ${action}. Retry later.`, info.retryAfterSeconds ?? 10);
+  }
   switch (info.kind) {
     case 'rate-limited':
       return new UpstreamCallError(`Clerk is rate limiting the gateway and did not ${action}. Retry later.`, {

@@ -1,4 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { GeneralBudget, GeneralBudgetOptions } from './general.ts';
+import { MemoryGeneralBudget } from './general-memory.ts';
+import { RedisGeneralBudget } from './general-redis.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { RedisBudget } from './redis-budget.ts';
 import type { UpstreamBudget } from './types.ts';
@@ -16,4 +19,15 @@ export interface CreateBudgetOptions extends BudgetWindowOptions {
 /** The budget for one Clerk instance: in Redis when a client is given, in memory otherwise. */
 export function createBudget({ redis, secretKey, prefix, ...window }: CreateBudgetOptions): UpstreamBudget {
   return redis ? new RedisBudget({ ...window, redis, secretKey, prefix }) : new MemoryBudget(window);
+}
+
+export interface CreateGeneralBudgetOptions extends GeneralBudgetOptions {
+  redis?: Redis;
+  secretKey: string;
+  prefix?: string;
+}
+
+/** Clerk's general allowance for one instance: in Redis when a client is given, in memory otherwise. */
+export function createGeneralBudget({ redis, secretKey, prefix, ...options }: CreateGeneralBudgetOptions): GeneralBudget {
+  return redis ? new RedisGeneralBudget({ ...options, redis, secretKey, prefix }) : new MemoryGeneralBudget(options);
 }

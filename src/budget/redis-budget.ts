@@ -17,8 +17,11 @@ export interface RedisBudgetOptions extends BudgetWindowOptions {
   unavailableRetryMs?: number;
 }
 
-/** Key names for one Clerk instance and channel; the hash tag keeps a channel's two keys in one cluster slot. */
-export function budgetKeys(secretKey: string, channel: Channel, prefix = 'cig:budget:'): { log: string; meta: string } {
+/**
+ * Key names for one Clerk instance and channel (or the instance's general allowance); the hash tag keeps
+ * all keys of one instance in one cluster slot.
+ */
+export function budgetKeys(secretKey: string, channel: Channel | 'general', prefix = 'cig:budget:'): { log: string; meta: string } {
   const instance = createHash('sha256').update(secretKey).digest('hex').slice(0, 16);
   const log = `${prefix}{${instance}}:${channel}`;
   return { log, meta: `${log}:meta` };

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import type { CallFamily, GeneralStatus } from '../budget/general.ts';
 import type { ChannelStatus } from '../budget/types.ts';
 
 const UpstreamChannel = builder.enumType('UpstreamChannel', {
@@ -30,8 +31,48 @@ const ChannelBudget = builder.objectRef<ChannelStatus>('ChannelBudget').implemen
   }),
 });
 
+const UpstreamCallFamily = builder.enumType('UpstreamCallFamily', {
+  description: 'Clerk calls other than creates, which spend the general allowance; a 429 pauses one family.',
+  values: {
+    LIST: { value: 'list' as const, description: 'GET /v1/invitations: admin queries, reconciliation lookups, the readiness probe.' },
+    USERS: { value: 'users' as const, description: 'GET /v1/users and GET /v1/users/count: two requests per lookup.' },
+    REVOKE: { value: 'revoke' as const, description: 'POST /v1/invitations/{id}/revoke.' },
+  },
+});
+
+const CallFamilyPause = builder.objectRef<{ family: CallFamily; pausedUntil: number | null }>('CallFamilyPause').implement({
+  description: 'Whether Clerk has asked the gateway to back off one family of calls.',
+  fields: (t) => ({
+    family: t.field({ type: UpstreamCallFamily, description: 'The call family.', resolve: (p) => p.family }),
+    pausedUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set while Clerk has asked the gateway to back off this family (it answered 429); null otherwise.',
+      resolve: (p) => (p.pausedUntil === null ? null : new Date(p.pausedUntil)),
+    }),
+  }),
+});
+
+const GeneralBudgetRef = builder.objectRef<GeneralStatus>('GeneralBudget').implement({
+  description: "What is left of Clerk's general per-instance request allowance (every call but creates spends it), shared by every replica.",
+  fields: (t) => ({
+    clerkLimit: t.exposeInt('clerkLimit', { description: "Clerk's limit for the instance per 10 seconds (1000 in production, 100 in development)." }),
+    limit: t.exposeInt('limit', { description: "The gateway's share: Clerk's limit minus what is left to the customer's own app." }),
+    remaining: t.exposeInt('remaining', { description: 'Requests the gateway may still send in the current window.' }),
+    windowSeconds: t.int({ description: 'How long each request is counted.', resolve: (s) => Math.ceil(s.windowMs / 1000) }),
+    resetAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the oldest counted request leaves the window; null when nothing is counted.',
+      resolve: (s) => (s.resetAt === null ? null : new Date(s.resetAt)),
+    }),
+    families: t.field({ type: [CallFamilyPause], description: 'Back-off per call family.', resolve: (s) => s.paused }),
+  }),
+});
+
 interface GatewayStatus {
   channels: ChannelStatus[];
+  general: GeneralStatus;
   pendingInvitations: number;
 }
 
@@ -39,6 +80,7 @@ const GatewayStatusRef = builder.objectRef<GatewayStatus>('GatewayStatus').imple
   description: "The gateway's view of Clerk's allowance and its own queue.",
   fields: (t) => ({
     channels: t.field({ type: [ChannelBudget], description: 'Budget per channel.', resolve: (s) => s.channels }),
+    general: t.field({ type: GeneralBudgetRef, description: "Clerk's general request allowance.", resolve: (s) => s.general }),
     pendingInvitations: t.exposeInt('pendingInvitations', { description: 'Items of this replica waiting for a batch or in flight.' }),
   }),
 });
@@ -50,6 +92,7 @@ builder.queryField('gatewayStatus', (t) =>
     authScopes: { inviter: true },
     resolve: async (_root, _args, { services }) => ({
       channels: await Promise.all([services.budget.status('bulk'), services.budget.status('single')]),
+      general: await services.generalBudget.status(),
       pendingInvitations: services.batcher.pending,
     }),
   }),

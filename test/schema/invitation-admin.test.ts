@@ -1,5 +1,5 @@
 import { print } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { InvitationsDocument, RevokeInvitationDocument } from '../../client/generated/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { v1 } from '../auth/tokens.ts';
@@ -73,8 +73,11 @@ describe('invitations', () => {
 
 describe('when Clerk fails', () => {
   it('passes Clerk\'s back-off on as 503 with Retry-After, and a 5xx as UPSTREAM_ERROR', async () => {
-    stack.emulator.faults.add({ route: 'list', fault: 'rate-limit', retryAfterSeconds: 42, times: 1 });
-    const limited = await stack.request(LIST);
+    // A 429 pauses list calls for its Retry-After, so that part runs on a stack of its own.
+    const own = await startStack();
+    onTestFinished(() => own.close());
+    own.emulator.faults.add({ route: 'list', fault: 'rate-limit', retryAfterSeconds: 42, times: 1 });
+    const limited = await own.request(LIST);
     expect(limited.response.status).toBe(503);
     expect(limited.response.headers.get('retry-after')).toBe('42');
     expect(limited.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', retryAfterSeconds: 42 });
