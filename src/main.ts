@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { createDemoKey } from './auth/demo-key.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
+import { createGatewayNodeServer } from './node-server.ts';
 
 function readConfig(): Config {
   try {
@@ -40,7 +40,7 @@ const demo = emulator ? createDemoKey() : undefined;
 const config: Config = demo ? { ...loaded, apiKeys: [...loaded.apiKeys, demo.entry] } : loaded;
 
 const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers });
-const server = createServer(app.yoga);
+const server = createGatewayNodeServer(app.yoga);
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
