@@ -101,6 +101,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
       apiUrl: clerk.apiUrl,
       timeoutMs: config.upstreamTimeoutMs,
       authorizedParties: config.clerkAuthorizedParties,
+      machineAudience: config.clerkM2mAudience,
     },
     policy: { roles: config.inviterRoles, permissions: config.inviterPermissions, machines: config.inviterMachines, orgs: config.inviterOrgs },
   });

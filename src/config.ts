@@ -22,6 +22,8 @@ export interface Config {
   clerkJwtKey: string | undefined;
   /** Origins allowed in a session token's `azp`; empty: not checked. */
   clerkAuthorizedParties: string[];
+  /** Values naming this gateway in an M2M token's `aud`; a token with an `aud` must name one of them. */
+  clerkM2mAudience: string[];
   /** Organization roles that may invite (any match grants). */
   inviterRoles: string[];
   /** Organization permissions that may invite (any match grants). */
@@ -148,6 +150,7 @@ const schema = z.object({
   CLERK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.clerk.com'),
   CLERK_JWT_KEY: jwtKey.optional(),
   CLERK_AUTHORIZED_PARTIES: origins.default([]),
+  CLERK_M2M_AUDIENCE: commaList((item) => (/^\S{1,1024}$/.test(item) ? undefined : `"${item.slice(0, 64)}" is not an audience value (no spaces, at most 1024 characters)`)).default([]),
   INVITER_ROLES: commaList((item) => (/^org:[\w:-]+$/.test(item) ? undefined : `"${item}" is not a Clerk role key like org:admin`)).default(['org:admin']),
   INVITER_PERMISSIONS: commaList((item) =>
     /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
@@ -245,6 +248,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     clerkApiUrl: e.CLERK_API_URL,
     clerkJwtKey: e.CLERK_JWT_KEY,
     clerkAuthorizedParties: e.CLERK_AUTHORIZED_PARTIES,
+    clerkM2mAudience: e.CLERK_M2M_AUDIENCE,
     inviterRoles: e.INVITER_ROLES,
     inviterPermissions: e.INVITER_PERMISSIONS,
     inviterMachines: e.INVITER_MACHINES,

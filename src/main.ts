@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { createDemoKey } from './auth/demo-key.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
+import { createGatewayNodeServer } from './node-server.ts';
 
 function readConfig(): Config {
   try {
@@ -53,7 +53,7 @@ const metricsServer =
     : undefined;
 if (metricsServer) logger.info(`metrics: ${metricsServer.url}/metrics`);
 else if (config.metrics && !config.metricsToken) logger.info('metrics are collected but not served: set METRICS_PORT (or METRICS_TOKEN to serve them on this port)');
-const server = createServer(app.yoga);
+const server = createGatewayNodeServer(app.yoga);
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

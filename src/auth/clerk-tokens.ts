@@ -3,6 +3,7 @@ import { getAuthObjectFromJwt, verifyMachineAuthToken } from '@clerk/backend/int
 import { decodeJwt } from '@clerk/backend/jwt';
 import type { JsonWebKey } from 'node:crypto';
 import { JwksKeySource } from './jwks-keys.ts';
+import { checkMachineClaims, checkSessionClaims, isMachinePayload, type MachineClaims } from './token-claims.ts';
 
 /** Who a verified Clerk token names. */
 export type ClerkIdentity =
@@ -24,6 +25,11 @@ export interface ClerkTokenOptions {
   timeoutMs?: number;
   /** CLERK_AUTHORIZED_PARTIES: accepted `azp` values; empty: not checked. */
   authorizedParties: readonly string[];
+  /** CLERK_M2M_AUDIENCE: values that name this gateway in an M2M token's `aud`. */
+  machineAudience?: readonly string[];
+  /** How long fetched JWKS keys count as current (default 5 min); and the clock, for tests. */
+  jwksTtlMs?: number;
+  now?: () => number;
 }
 
 const ALGORITHMS = new Set(['RS256', 'RS384', 'RS512']);
@@ -34,12 +40,20 @@ export const looksLikeJwt = (value: string): boolean => JWT_FORMAT.test(value);
 
 const fail = (reason: string, message: string): TokenCheck => ({ ok: false, reason, message });
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Clerk JWKS did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The M2M audience rule. A token without `aud` (or an empty one) names no recipient and is judged as
+ * before: by its machine id alone. A token that names recipients was minted for them, so it counts
+ * here only if one of them is a CLERK_M2M_AUDIENCE value; with none configured, no such token is
+ * accepted, since a token meant for another service must not open this one.
+ */
+export function machineAudienceProblem(aud: MachineClaims['aud'], accepted: readonly string[]): string | undefined {
+  const named = aud === null || aud === undefined ? [] : [aud].flat();
+  if (named.length === 0) return undefined;
+  if (accepted.length === 0) return 'the token names an audience (aud) and CLERK_M2M_AUDIENCE is not set, so it is not meant for this gateway';
+  if (!named.some((value) => accepted.includes(value))) return "the token's audience (aud) includes no CLERK_M2M_AUDIENCE value";
+  return undefined;
 }
 
 /**
@@ -51,11 +65,14 @@ export class ClerkTokenVerifier {
   private readonly jwks: JwksKeySource | undefined;
 
   constructor(private readonly options: ClerkTokenOptions) {
-    const { jwtKey, secretKey, apiUrl, timeoutMs = 10_000 } = options;
+    const { jwtKey, secretKey, apiUrl, timeoutMs, jwksTtlMs, now } = options;
     if (!jwtKey && secretKey) {
       const clerk = createClerkClient({ secretKey, apiUrl });
       this.jwks = new JwksKeySource({
-        fetchKeys: async () => ((await withTimeout(clerk.jwks.getJwks(), timeoutMs)).keys ?? []) as unknown as JsonWebKey[],
+        fetchKeys: async () => ((await clerk.jwks.getJwks()).keys ?? []) as unknown as JsonWebKey[],
+        timeoutMs,
+        ttlMs: jwksTtlMs,
+        now,
       });
     }
   }
@@ -67,14 +84,22 @@ export class ClerkTokenVerifier {
     } catch {
       return fail('token-malformed', 'not a decodable JWT');
     }
-    const { header, payload } = decoded;
-    if (!ALGORITHMS.has(header.alg)) return fail('token-invalid-algorithm', `algorithm ${JSON.stringify(header.alg)} is not accepted`);
-    const key = await this.keyFor(header.kid);
-    if ('reason' in key) return key;
-    const sub = payload.sub as unknown;
-    if (typeof sub === 'string' && sub.startsWith('mch_')) return this.verifyMachine(token, key.pem);
-    if (header.typ === 'at+jwt' || header.typ === 'application/at+jwt') return fail('token-type-unsupported', 'OAuth access tokens are not accepted');
-    return this.verifySession(token, decoded, key.pem);
+    const { header, payload } = decoded as { header: unknown; payload: unknown };
+    if (!isObject(header)) return fail('token-malformed', 'the token header is not a JSON object');
+    const { alg, kid, typ } = header as Record<string, unknown>;
+    if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) return fail('token-invalid-algorithm', `algorithm ${JSON.stringify(alg)?.slice(0, 32)} is not accepted`);
+    // Claim shapes are checked before any key lookup: a malformed token never causes a JWKS fetch.
+    if (isMachinePayload(payload)) {
+      const claims = checkMachineClaims(payload);
+      if (!claims.ok) return fail('token-claims-invalid', claims.message);
+      const key = await this.keyFor(kid);
+      return 'reason' in key ? key : this.verifyMachine(token, key.pem, claims.claims);
+    }
+    if (typ === 'at+jwt' || typ === 'application/at+jwt') return fail('token-type-unsupported', 'OAuth access tokens are not accepted');
+    const claims = checkSessionClaims(payload);
+    if (!claims.ok) return fail('token-claims-invalid', claims.message);
+    const key = await this.keyFor(kid);
+    return 'reason' in key ? key : this.verifySession(token, decoded, key.pem);
   }
 
   private async keyFor(kid: unknown): Promise<{ pem: string } | Extract<TokenCheck, { ok: false }>> {
@@ -96,7 +121,13 @@ export class ClerkTokenVerifier {
       return fail(reason ?? 'token-invalid', message ?? 'verification failed');
     }
     // Pending sessions (a task such as choosing an organization is open) count as signed out.
-    const auth = getAuthObjectFromJwt(decoded, {} as Parameters<typeof getAuthObjectFromJwt>[1]);
+    let auth;
+    try {
+      auth = getAuthObjectFromJwt(decoded, {} as Parameters<typeof getAuthObjectFromJwt>[1]);
+    } catch (error) {
+      // The claims were checked; this is a second line should the SDK read something new.
+      return fail('token-claims-invalid', error instanceof Error ? error.message : 'unreadable claims');
+    }
     if (!auth.userId) return fail('session-pending', 'the session has unfinished tasks');
     return {
       ok: true,
@@ -108,13 +139,23 @@ export class ClerkTokenVerifier {
     };
   }
 
-  private async verifyMachine(token: string, jwtKey: string): Promise<TokenCheck> {
-    const result = await verifyMachineAuthToken(token, { jwtKey } as Parameters<typeof verifyMachineAuthToken>[1]);
+  private async verifyMachine(token: string, jwtKey: string, claims: MachineClaims): Promise<TokenCheck> {
+    let result;
+    try {
+      result = await verifyMachineAuthToken(token, { jwtKey } as Parameters<typeof verifyMachineAuthToken>[1]);
+    } catch (error) {
+      // The SDK parses the payload after verifying it; a claim it did not expect must not become a 500.
+      return fail('machine-token-invalid', error instanceof Error ? error.message : 'verification failed');
+    }
     if (result.errors) {
       const [error] = result.errors as Array<{ code?: string; message?: string }>;
       return fail(`machine-${error?.code ?? 'token-invalid'}`, error?.message ?? 'verification failed');
     }
     if (result.tokenType !== 'm2m_token') return fail('token-type-unsupported', 'only M2M machine tokens are accepted');
-    return { ok: true, identity: { kind: 'machine', machineId: (result.data as { subject: string }).subject } };
+    // Checked only now, on a verified token: the SDK skips `aud` unless told an audience, and then
+    // ignores an `aud` that is neither a string nor a string array.
+    const audience = machineAudienceProblem(claims.aud, this.options.machineAudience ?? []);
+    if (audience) return fail('machine-audience-mismatch', audience);
+    return { ok: true, identity: { kind: 'machine', machineId: claims.sub } };
   }
 }

@@ -9,7 +9,17 @@ export interface JwksKeySourceOptions {
   ttlMs?: number;
   /** Least time between two fetches, whatever asks for them. @default 30_000 */
   cooldownMs?: number;
+  /** Bound on one fetch; the SDK has none of its own. @default 10_000 */
+  timeoutMs?: number;
   now?: () => number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Clerk JWKS did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** PEM for the SDK's `jwtKey`; only RSA signing keys are kept, as Clerk signs with RS256. */
@@ -26,7 +36,12 @@ function toPem(jwk: JsonWebKey): string | undefined {
  * Clerk's signing keys by `kid`, fetched from the JWKS endpoint. The SDK's own remote lookup fetches
  * the JWKS again for every token whose `kid` it does not know, so anyone could make the gateway call
  * Clerk once per request with made-up tokens. Here a fetch happens at most once per cooldown, and
- * concurrent lookups share it. When Clerk cannot be reached, keys already known keep working.
+ * concurrent lookups share it.
+ *
+ * A known key is served at once even when the set is older than the TTL (stale-while-revalidate):
+ * the refresh runs in the background, so a slow or hanging JWKS endpoint never holds a request whose
+ * key is already known, and when Clerk cannot be reached those keys keep working. Only a token with an
+ * unknown `kid` waits, for one fetch bounded by `timeoutMs`.
  */
 export class JwksKeySource {
   private keys = new Map<string, string>();
@@ -36,18 +51,23 @@ export class JwksKeySource {
   private inflight: Promise<void> | undefined;
   private readonly ttlMs: number;
   private readonly cooldownMs: number;
+  private readonly timeoutMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: JwksKeySourceOptions) {
     this.ttlMs = options.ttlMs ?? 300_000;
     this.cooldownMs = options.cooldownMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
 
   async pemFor(kid: string): Promise<KeyLookup> {
     const now = this.now();
-    const current = now - this.fetchedAt < this.ttlMs;
-    if (current && this.keys.has(kid)) return { pem: this.keys.get(kid) as string };
+    const known = this.keys.get(kid);
+    if (known !== undefined) {
+      if (now - this.fetchedAt >= this.ttlMs && !this.inflight && now - this.attemptedAt >= this.cooldownMs) void this.refresh();
+      return { pem: known };
+    }
     if (this.inflight) await this.inflight;
     else if (now - this.attemptedAt >= this.cooldownMs) await this.refresh();
     const pem = this.keys.get(kid);
@@ -61,7 +81,7 @@ export class JwksKeySource {
     this.inflight ??= (async () => {
       try {
         const keys = new Map<string, string>();
-        for (const jwk of await this.options.fetchKeys()) {
+        for (const jwk of await withTimeout(this.options.fetchKeys(), this.timeoutMs)) {
           const pem = typeof jwk.kid === 'string' ? toPem(jwk) : undefined;
           if (pem) keys.set(jwk.kid as string, pem);
         }

@@ -19,6 +19,9 @@ function publicMessage(outcome: Extract<AuthOutcome, { ok: false }>): string | u
   if (outcome.reason === 'no-credential') return undefined;
   if (outcome.reason === 'token-expired') return 'The session token has expired; get a fresh one from Clerk (getToken()) and retry.';
   if (outcome.reason === 'two-credentials') return 'Send one credential: either Authorization or X-API-Key, not both.';
+  // The token's holder already knows its claims; naming the bad one helps whoever mints it.
+  if (outcome.reason === 'token-claims-invalid') return `The credential is not valid: ${outcome.detail ?? 'malformed claims'}.`;
+  if (outcome.reason === 'machine-audience-mismatch') return 'The machine token was issued for another audience (aud) than this gateway.';
   return 'The credential is not valid.';
 }
 

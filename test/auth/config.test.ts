@@ -21,6 +21,7 @@ describe('auth and hardening settings', () => {
     expect(config).toMatchObject({
       clerkJwtKey: undefined,
       clerkAuthorizedParties: [],
+      clerkM2mAudience: [],
       inviterRoles: ['org:admin'],
       inviterPermissions: [],
       inviterMachines: [],
@@ -92,5 +93,12 @@ describe('auth and hardening settings', () => {
     expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
     expect(config.inviterRoles).toEqual(['org:admin', 'org:inviter']);
+  });
+
+  it('takes CLERK_M2M_AUDIENCE as a list of machine ids or origins, and names a bad entry', () => {
+    expect(loadConfig({ CLERK_M2M_AUDIENCE: 'mch_gateway, https://gateway.example.com' }).clerkM2mAudience).toEqual(['mch_gateway', 'https://gateway.example.com']);
+    expect(problems({ CLERK_M2M_AUDIENCE: 'mch_gateway,two words' })).toEqual([
+      expect.stringMatching(/^CLERK_M2M_AUDIENCE="mch_gateway,two words": "two words" is not an audience value/),
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ClerkTokenVerifier } from '../../src/auth/clerk-tokens.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { hmacWithPublicKey, unsignedToken, v1, v2 } from './tokens.ts';
 
@@ -50,5 +51,59 @@ describe('session tokens verified through the JWKS', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect(response.headers.get('retry-after')).toBe('5');
     expect(stack.emulator.calls.filter((c) => c.route !== 'jwks')).toEqual([]);
+  });
+});
+
+describe('a JWKS endpoint that hangs', () => {
+  // The verifier the gateway builds, on a clock the test can move past the key set's lifetime.
+  let offset = 0;
+  const verifier = (timeoutMs: number) =>
+    new ClerkTokenVerifier({ secretKey: stack.secretKey, apiUrl: stack.emulator.url, timeoutMs, jwksTtlMs: 60_000, now: () => Date.now() + offset, authorizedParties: [] });
+  // Calls reach the emulator in the order they were sent; one more call after them shows none is missing.
+  const settledJwksCalls = async () => {
+    await fetch(`${stack.emulator.url}/v1/users/count`, { headers: { authorization: `Bearer ${stack.secretKey}` } });
+    return jwksCalls();
+  };
+
+  it('once the key set lapses, requests get the last good keys at once while one refresh runs behind them', async () => {
+    // A fetch bound far beyond the test's own timeout: a request that waited for the refresh fails the test.
+    const tokens = verifier(600_000);
+    const token = await stack.emulator.signSessionToken(v1('org:admin'));
+    expect((await tokens.verify(token)).ok).toBe(true);
+    stack.emulator.faults.add({ route: 'jwks', fault: 'hang' });
+    offset += 120_000;
+    const checks = await Promise.all([1, 2, 3].map(() => tokens.verify(token)));
+    expect(checks.map((c) => c.ok)).toEqual([true, true, true]);
+    await vi.waitFor(() => expect(jwksCalls()).toBe(2));
+    expect((await tokens.verify(await stack.emulator.signSessionToken(v2('admin')))).ok).toBe(true);
+    expect(await settledJwksCalls()).toBe(2);
+  });
+
+  it('a token with an unknown kid waits for one bounded fetch, then gets "unavailable", and the cooldown holds', async () => {
+    const tokens = verifier(200);
+    stack.emulator.faults.add({ route: 'jwks', fault: 'hang' });
+    const check = await tokens.verify(await stack.emulator.signSessionToken(v1('org:admin')));
+    expect(check).toMatchObject({ ok: false, reason: 'jwks-unavailable', unavailable: true });
+    expect(check.ok || check.message).toMatch(/did not answer within 200 ms/);
+    const again = await tokens.verify(await stack.emulator.signSessionToken(v1('org:admin'), { secretKey: other }));
+    expect(again).toMatchObject({ ok: false, unavailable: true });
+    expect(await settledJwksCalls()).toBe(1);
+  });
+
+  it('a refresh that timed out leaves the last good keys in service', async () => {
+    const tokens = verifier(200);
+    const token = await stack.emulator.signSessionToken(v1('org:admin'));
+    expect((await tokens.verify(token)).ok).toBe(true);
+    stack.emulator.faults.add({ route: 'jwks', fault: 'hang' });
+    offset += 120_000;
+    expect((await tokens.verify(token)).ok).toBe(true);
+    // An unknown kid joins the refresh in flight, so its answer shows that the refresh gave up.
+    const unknown = await tokens.verify(await stack.emulator.signSessionToken(v1('org:admin'), { secretKey: other }));
+    expect(unknown).toMatchObject({ ok: false, unavailable: true });
+    expect((await tokens.verify(token)).ok).toBe(true);
+    // After the cooldown the next request starts a new (bounded) refresh, and is served meanwhile.
+    offset += 31_000;
+    expect((await tokens.verify(token)).ok).toBe(true);
+    await vi.waitFor(() => expect(jwksCalls()).toBe(3));
   });
 });

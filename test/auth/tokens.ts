@@ -50,3 +50,20 @@ export async function tamperedToken(emulator: Emulator, claims: Record<string, u
   const [header, , signature] = (await emulator.signSessionToken(claims)).split('.');
   return `${header}.${b64({ iat: now(), exp: now() + 60, ...claims, ...forged })}.${signature}`;
 }
+
+/**
+ * An RS256 key of the test's own, for CLERK_JWT_KEY: it signs any claims at all (a non-string `sub`
+ * too, which the emulator refuses to mint), as a Clerk instance with odd custom claims might.
+ */
+export function localSigner() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyPem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return {
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    sign: (claims: Record<string, unknown>) =>
+      signJwt({ iat: now(), nbf: now() - 5, exp: now() + 60, ...claims }, privateKeyPem, { algorithm: 'RS256', header: { kid: 'ins_local', typ: 'JWT' } }),
+  };
+}
+
+/** A token whose header and payload are any JSON at all (`null`, an array), unsigned. */
+export const rawToken = (header: unknown, payload: unknown): string => `${b64(header)}.${b64(payload)}.c2ln`;
