@@ -78,11 +78,16 @@ describe('npm run bench -- --quick', () => {
     }
   });
 
-  it('failure cost: naive spends 11 calls, the gateway no more than 2 on duplicates, every good item delivered', () => {
+  it('failure cost: naive spends 11 calls, the gateway no more than 2 on duplicates, every good item delivered or held back retryable', () => {
     const cases = results.failureCost.cases as any[];
     expect(cases).toHaveLength(9);
     expect(results.failureCost.problems).toEqual([]);
     for (const c of cases) expect(c.naive.bulk + c.naive.single).toBe(11);
     for (const c of cases.filter((c) => c.kind === 'duplicate invitation')) expect(c.gatewayAuto.bulk + c.gatewayAuto.single).toBe(2);
+    // Isolating a refusal that names nothing stops at the second item refused the same way.
+    for (const c of cases.filter((c) => c.kind === 'unattributable error')) {
+      if (c.bad === 1) expect(c.gatewayAuto.single).toBe(10);
+      else expect(c.gatewayAuto.single).toBeLessThan(10);
+    }
   });
 });
