@@ -5,6 +5,7 @@
  */
 export { type Emulator, startEmulator } from './emulator.ts';
 export { parseEmulatorEnv, type EmulatorEnvConfig } from './env-config.ts';
+export { FAULT_KINDS } from './faults.ts';
 export { generateSecretKey } from './ids.ts';
 export type { SessionTokenOptions } from './session-keys.ts';
 export { loadVendoredSpec, vendoredSpecPath } from './spec-validator.ts';
