@@ -6,19 +6,19 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Why one invitation was not created. */
 export type InvitationErrorCode =
-  /** The address already has a pending invitation. Set ignoreExisting to send another. */
+  /** The address already has a pending invitation that this request did not create. Set ignoreExisting to send another. */
   | 'ALREADY_INVITED'
   /** The item is malformed (the message names the field); it was not sent to Clerk. */
   | 'INVALID_INPUT'
   /** The address is blocked by the application's restrictions (allowlist or blocklist). */
   | 'NOT_ALLOWED'
-  /** The invitation may have been created. Check with the invitations query before retrying. */
+  /** The invitation may have been created, and the evidence could not tell. Check with the invitations query before retrying. */
   | 'OUTCOME_UNKNOWN'
   /** Clerk's hourly allowance or the gateway queue is full. Nothing was sent; retry after retryAfterSeconds. */
   | 'RATE_LIMITED'
   /** Clerk refused or could not be reached, and nothing was created. */
   | 'UPSTREAM_ERROR'
-  /** The address belongs to an existing user; Clerk never invites existing users. */
+  /** The address belongs to an existing user. Set ignoreExisting to invite it anyway (not possible when the gateway may only use bulk calls). */
   | 'USER_EXISTS';
 
 /** One person to invite; the fields mirror the params of Clerk's createInvitationBulk. */
@@ -27,7 +27,7 @@ export type InvitationInput = {
   emailAddress: string;
   /** Days until the link expires, 1 to 365. Clerk default: 30. */
   expiresInDays?: number | null | undefined;
-  /** Invite even if the address already has a pending invitation. Default: false. Existing users are never invited. */
+  /** Create the invitation even if the address already has a pending invitation or belongs to an existing user (a user's address goes out as a single create, the only Clerk call that allows it). Default: false. */
   ignoreExisting?: boolean | null | undefined;
   /** Send the invitation email. Default: true. */
   notify?: boolean | null | undefined;

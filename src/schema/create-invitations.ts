@@ -8,7 +8,9 @@ const InvitationInput = builder.inputType('InvitationInput', {
     emailAddress: t.string({ required: true, description: 'The address to invite.' }),
     expiresInDays: t.int({ description: 'Days until the link expires, 1 to 365. Clerk default: 30.' }),
     ignoreExisting: t.boolean({
-      description: 'Invite even if the address already has a pending invitation. Default: false. Existing users are never invited.',
+      description:
+        'Create the invitation even if the address already has a pending invitation or belongs to an existing user ' +
+        "(a user's address goes out as a single create, the only Clerk call that allows it). Default: false.",
     }),
     notify: t.boolean({ description: 'Send the invitation email. Default: true.' }),
     publicMetadata: t.field({

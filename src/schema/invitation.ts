@@ -23,12 +23,16 @@ export const InvitationErrorCode = builder.enumType('InvitationErrorCode', {
   description: 'Why one invitation was not created.',
   values: {
     INVALID_INPUT: { description: 'The item is malformed (the message names the field); it was not sent to Clerk.' },
-    ALREADY_INVITED: { description: 'The address already has a pending invitation. Set ignoreExisting to send another.' },
-    USER_EXISTS: { description: 'The address belongs to an existing user; Clerk never invites existing users.' },
+    ALREADY_INVITED: { description: 'The address already has a pending invitation that this request did not create. Set ignoreExisting to send another.' },
+    USER_EXISTS: {
+      description: 'The address belongs to an existing user. Set ignoreExisting to invite it anyway (not possible when the gateway may only use bulk calls).',
+    },
     NOT_ALLOWED: { description: "The address is blocked by the application's restrictions (allowlist or blocklist)." },
     RATE_LIMITED: { description: "Clerk's hourly allowance or the gateway queue is full. Nothing was sent; retry after retryAfterSeconds." },
     UPSTREAM_ERROR: { description: 'Clerk refused or could not be reached, and nothing was created.' },
-    OUTCOME_UNKNOWN: { description: 'The invitation may have been created. Check with the invitations query before retrying.' },
+    OUTCOME_UNKNOWN: {
+      description: 'The invitation may have been created, and the evidence could not tell. Check with the invitations query before retrying.',
+    },
   },
 });
 
