@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InvitationBatcher } from './batcher/batcher.ts';
 import { BatchDispatcher } from './batcher/dispatcher.ts';
-import { createBudget, createGeneralBudget, defaultGeneralPer10s } from './budget/index.ts';
+import { createBudget, createGeneralBudget, defaultGeneralPer10s, resolveGeneral } from './budget/index.ts';
 import type { Clock, UpstreamBudget } from './budget/types.ts';
 import { GeneralLimitedUpstream } from './clerk/general-limit.ts';
 import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
@@ -36,18 +36,18 @@ export function createGatewayServices({ config, logger, clerk, upstream: given, 
   const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
-  const generalBudget = createGeneralBudget({
-    redis,
-    secretKey: clerk.secretKey,
+  const general = {
     clerkPer10s: config.upstreamGeneralPer10s ?? defaultGeneralPer10s(clerk.secretKey),
     reservePercent: config.upstreamGeneralReservePercent,
-    clock,
-  });
+  };
+  const generalBudget = createGeneralBudget({ redis, secretKey: clerk.secretKey, ...general, clock });
   // A replacement client (benchmarks) is not Clerk and has no general limit to spend.
   const upstream =
     given ??
     new GeneralLimitedUpstream(new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs }), {
       budget: generalBudget,
+      // A fifth of the gateway's share only settles unknown outcomes; admin reads leave it alone.
+      settlingReserve: Math.ceil(resolveGeneral(general).limit / 5),
       now: clock && (() => clock.now()),
       onStoreError: (err, what) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, `general budget: could not ${what}`),
     });

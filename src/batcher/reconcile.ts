@@ -31,7 +31,7 @@ const sharedClock = new ClerkClock();
  */
 export async function lookUp(host: ReconcileHost, params: InvitationParams, call: CallWindow): Promise<Lookup> {
   try {
-    const page = await host.upstream.list({ query: params.emailAddress, limit: 100, offset: 0 });
+    const page = await host.upstream.list({ query: params.emailAddress, limit: 100, offset: 0, purpose: 'reconcile' });
     return judge(params, page.data, call, host.upstream.clock ?? sharedClock, host.known);
   } catch (error) {
     return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) };

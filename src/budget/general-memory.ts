@@ -27,10 +27,12 @@ export class MemoryGeneralBudget implements GeneralBudget {
     this.clock = options.clock ?? systemClock;
   }
 
-  async take(family: CallFamily, units: number): Promise<BudgetDecision> {
+  async take(family: CallFamily, units: number, keep = 0): Promise<BudgetDecision> {
     assertFamily(family);
-    const { limit, windowMs } = this.resolved;
-    assertGeneralUnits(units, limit);
+    const { windowMs } = this.resolved;
+    assertGeneralUnits(units, this.resolved.limit);
+    // Whatever is held back, a take that fits the whole limit can still fit.
+    const limit = this.resolved.limit - Math.max(0, Math.min(keep, this.resolved.limit - units));
     const now = this.clock.now();
     const paused = this.pausedUntil.get(family) ?? 0;
     if (paused > now) return { ok: false, reason: 'paused', retryAfterMs: paused - now };

@@ -102,10 +102,12 @@ export class RedisGeneralBudget implements GeneralBudget {
     this.keys = [log, meta];
   }
 
-  async take(family: CallFamily, units: number): Promise<BudgetDecision> {
+  async take(family: CallFamily, units: number, keep = 0): Promise<BudgetDecision> {
     assertFamily(family);
-    const { limit, windowMs } = this.resolved;
-    assertGeneralUnits(units, limit);
+    const { windowMs } = this.resolved;
+    assertGeneralUnits(units, this.resolved.limit);
+    // Whatever is held back, a take that fits the whole limit can still fit.
+    const limit = this.resolved.limit - Math.max(0, Math.min(keep, this.resolved.limit - units));
     let reply: number[];
     try {
       reply = (await this.run(TAKE, this.keys, [units, limit, windowMs, this.now(), family, 0])) as number[];

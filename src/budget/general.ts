@@ -59,8 +59,11 @@ export interface GeneralStatus {
  * budget: two replicas never both get the last unit.
  */
 export interface GeneralBudget {
-  /** Spend `units` requests of `family` if the family is not paused and they all fit; else spend nothing. */
-  take(family: CallFamily, units: number): Promise<BudgetDecision>;
+  /**
+   * Spend `units` requests of `family` if the family is not paused and they all fit with `keep` units
+   * still left over (room held for calls that matter more); else spend nothing.
+   */
+  take(family: CallFamily, units: number, keep?: number): Promise<BudgetDecision>;
   /**
    * Records requests that go out whatever this budget says (creates, already admitted by their hourly
    * channel), so that reads leave room for them. May push the count over the limit.

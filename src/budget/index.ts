@@ -9,6 +9,7 @@ export {
   type GeneralBudget,
   type GeneralBudgetOptions,
   type GeneralStatus,
+  resolveGeneral,
 } from './general.ts';
 export { MemoryGeneralBudget } from './general-memory.ts';
 export { RedisGeneralBudget, type RedisGeneralBudgetOptions } from './general-redis.ts';

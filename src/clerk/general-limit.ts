@@ -25,6 +25,8 @@ export interface GeneralLimitOptions {
   defaultPauseSeconds?: number;
   /** Epoch ms; the same clock as the budget's. @default Date.now */
   now?: () => number;
+  /** Units of the allowance only reconciliation and user lookups may spend. @default 0 */
+  settlingReserve?: number;
   /** Told when the budget store failed on a charge or a pause (nothing else to do about it). */
   onStoreError?: (error: unknown, what: string) => void;
 }
@@ -40,6 +42,11 @@ export class GeneralLimitedUpstream implements Upstream {
     private readonly options: GeneralLimitOptions,
   ) {}
 
+  /** Clerk's clock, as the wrapped client read it from Clerk's answers. */
+  get clock() {
+    return this.inner.clock;
+  }
+
   createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
     this.charge();
     return this.inner.createBulk(items);
@@ -50,8 +57,9 @@ export class GeneralLimitedUpstream implements Upstream {
     return this.inner.createOne(item);
   }
 
+  /** Reconciliation lookups settle invitations that may exist; other reads wait rather than starve them. */
   list(params: ListParams): Promise<ListPage> {
-    return this.spend('list', () => this.inner.list(params));
+    return this.spend('list', () => this.inner.list(params), params.purpose === 'reconcile' ? 0 : this.heldForSettling());
   }
 
   existingUsers(emails: string[]): Promise<Set<string>> {
@@ -59,11 +67,19 @@ export class GeneralLimitedUpstream implements Upstream {
   }
 
   revoke(id: string): Promise<InvitationRecord> {
-    return this.spend('revoke', () => this.inner.revoke(id));
+    return this.spend('revoke', () => this.inner.revoke(id), this.heldForSettling());
   }
 
-  private async spend<T>(family: CallFamily, run: () => Promise<T>): Promise<T> {
-    const decision = await this.options.budget.take(family, COST[family]);
+  /**
+   * Units that admin reads, revokes and readiness probes leave untouched, so that a burst of them never
+   * turns a reconciliation into OUTCOME_UNKNOWN or a user lookup into isolation.
+   */
+  private heldForSettling(): number {
+    return this.options.settlingReserve ?? 0;
+  }
+
+  private async spend<T>(family: CallFamily, run: () => Promise<T>, keep = 0): Promise<T> {
+    const decision = await this.options.budget.take(family, COST[family], keep);
     if (!decision.ok) {
       const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       if (decision.reason === 'unavailable') {

@@ -12,6 +12,8 @@ export interface ListParams {
   query?: string;
   limit: number;
   offset: number;
+  /** Why the list is read: a reconciliation lookup takes precedence over other reads. */
+  purpose?: 'reconcile';
 }
 
 export interface ListPage {
@@ -92,6 +94,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async list({ status, query, limit, offset }: ListParams): Promise<ListPage> {
+    // `purpose` is the gateway's own bookkeeping; Clerk never sees it.
     const page = await this.call(() =>
       this.clerk.invitations.getInvitationList({ status, query, limit, offset }),
     );

@@ -27,6 +27,21 @@ async function refusalOf(promise: Promise<unknown>) {
 }
 
 describe('GeneralLimitedUpstream', () => {
+  it('keeps a share for settling unknown outcomes that admin reads and revokes cannot spend', async () => {
+    const clock = manualClock();
+    const budget = new MemoryGeneralBudget({ clerkPer10s: 6, reservePercent: 0, marginMs: 0, clock });
+    const inner = new ClerkUpstream({ secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url, timeoutMs: 2_000 });
+    const upstream = new GeneralLimitedUpstream(inner, { budget, now: () => clock.now(), settlingReserve: 2 });
+    for (let i = 0; i < 4; i++) await upstream.list({ limit: 1, offset: 0 });
+    expect(await refusalOf(upstream.list({ limit: 1, offset: 0 }))).toMatchObject({ kind: 'rate-limited' });
+    expect(await refusalOf(upstream.revoke('inv_123'))).toMatchObject({ kind: 'rate-limited' });
+    // A reconciliation lookup still gets through, twice, then the whole allowance is spent.
+    await upstream.list({ query: 'a@example.com', limit: 100, offset: 0, purpose: 'reconcile' });
+    await upstream.list({ query: 'b@example.com', limit: 100, offset: 0, purpose: 'reconcile' });
+    expect(await refusalOf(upstream.list({ query: 'c@example.com', limit: 100, offset: 0, purpose: 'reconcile' }))).toMatchObject({ kind: 'rate-limited' });
+    expect(emulator.calls).toHaveLength(6);
+  });
+
   it('counts a user lookup as the two requests Clerk sees, and refuses the next call without sending it', async () => {
     const { upstream, budget } = limited(3);
     await upstream.existingUsers(['a@example.com']);
