@@ -24,11 +24,31 @@ export interface ReconcileHost {
 /** Stand-ins without a clock of their own share the gateway's. */
 const sharedClock = new ClerkClock();
 
+/** The most Clerk's list returns in one page. */
+const PAGE = 500;
+
 /**
- * Looks an address up with the list endpoint (the general request allowance, not the hourly
- * invitation one) and judges what it finds. Every status but revoked is asked for: an invitation the
- * call made may already be accepted or expired by the time we look.
+ * Looks the items of one call up, judging what it finds. Every status but revoked is asked for: an
+ * invitation the call made may already be accepted or expired by the time we look. One page of the
+ * newest invitations settles the whole call with one request of Clerk's general allowance when it
+ * reaches back past the moment the call left; otherwise each address is asked for on its own.
  */
+export async function lookUpAll(host: ReconcileHost, items: readonly Pending[], call: CallWindow): Promise<Lookup[]> {
+  const clock = host.upstream.clock ?? sharedClock;
+  if (items.length > 1) {
+    try {
+      const page = await host.upstream.list({ orderBy: '-created_at', limit: PAGE, offset: 0, purpose: 'reconcile' });
+      const oldest = page.data.at(-1);
+      const covers = page.data.length < PAGE || (oldest !== undefined && oldest.createdAt < clock.toClerk(call.sentAt).earliest);
+      if (covers) return items.map((p) => judge(p.params, page.data, call, clock, host.known));
+    } catch {
+      // One lookup per address below, each failing or not on its own.
+    }
+  }
+  return Promise.all(items.map((p) => lookUp(host, p.params, call)));
+}
+
+/** Looks one address up with the list endpoint (the general request allowance, not the hourly one). */
 export async function lookUp(host: ReconcileHost, params: InvitationParams, call: CallWindow): Promise<Lookup> {
   try {
     const page = await host.upstream.list({ query: params.emailAddress, limit: 100, offset: 0, purpose: 'reconcile' });
@@ -59,7 +79,7 @@ export async function reconcile(host: ReconcileHost, call: UnknownCall, results:
   const unknown = (p: Pending, why = '') =>
     (results[p.index] = outcomeUnknown(p.params.emailAddress, { message: `${scrub(call.message)}${why}`, traceId: call.traceId }));
   if (!host.fits(0, round)) return call.items.forEach((p) => unknown(p, '; no time was left to look it up'));
-  const lookups = await Promise.all(call.items.map((p) => lookUp(host, p.params, windowOf(call))));
+  const lookups = await lookUpAll(host, call.items, windowOf(call));
   if (!call.finished) await lookAgain(host, call, lookups, round);
   const resend: Pending[] = [];
   call.items.forEach((p, i) => {
@@ -120,5 +140,6 @@ async function lookAgain(host: ReconcileHost, call: UnknownCall, lookups: Lookup
   const unsettled = call.items.map((_, i) => i).filter((i) => lookups[i]!.kind === 'absent');
   if (unsettled.length === 0 || !host.fits(host.upstreamTimeoutMs, round)) return;
   await host.sleep(host.upstreamTimeoutMs);
-  await Promise.all(unsettled.map(async (i) => (lookups[i] = await lookUp(host, call.items[i]!.params, windowOf(call)))));
+  const again = await lookUpAll(host, unsettled.map((i) => call.items[i]!), windowOf(call));
+  unsettled.forEach((i, j) => (lookups[i] = again[j]!));
 }

@@ -12,6 +12,7 @@ export interface ListParams {
   query?: string;
   limit: number;
   offset: number;
+  orderBy?: '-created_at' | 'created_at';
   /** Why the list is read: a reconciliation lookup takes precedence over other reads. */
   purpose?: 'reconcile';
 }
@@ -93,10 +94,10 @@ export class ClerkUpstream implements Upstream {
     return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item)));
   }
 
-  async list({ status, query, limit, offset }: ListParams): Promise<ListPage> {
+  async list({ status, query, limit, offset, orderBy }: ListParams): Promise<ListPage> {
     // `purpose` is the gateway's own bookkeeping; Clerk never sees it.
     const page = await this.call(() =>
-      this.clerk.invitations.getInvitationList({ status, query, limit, offset }),
+      this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the list call was not a page of invitations' });

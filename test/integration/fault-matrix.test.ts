@@ -37,7 +37,16 @@ describe.each([0, -30_000, 30_000])('fault matrix with Clerk\'s clock %i ms off'
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
-      env: { UPSTREAM_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '20000', UPSTREAM_BULK_PER_HOUR: '100000', UPSTREAM_SINGLE_PER_HOUR: '100000', BATCH_WINDOW_MS: '50' },
+      env: {
+        UPSTREAM_TIMEOUT_MS: '1000',
+        REQUEST_TIMEOUT_MS: '20000',
+        // Hundreds of creates a minute are far past Clerk's hourly limits; lifted here, with the general
+        // limit they would count against, so that every unknown outcome is reconciled, not refused a lookup.
+        UPSTREAM_BULK_PER_HOUR: '100000',
+        UPSTREAM_SINGLE_PER_HOUR: '100000',
+        UPSTREAM_GENERAL_PER_10S: '100000',
+        BATCH_WINDOW_MS: '50',
+      },
       emulator: { limits: { bulkPerHour: 100_000, singlePerHour: 100_000 }, faultSeed: Number(process.env.FAULT_SEED ?? 7) + offset, clockOffsetMs: offset },
     });
     stack.emulator.seedInvitations(EARLIER.map((emailAddress) => ({ emailAddress, createdAt: stack.emulator.now() - 120_000, publicMetadata: { r: -1 } })));
@@ -117,6 +126,7 @@ describe.each([0, -30_000, 30_000])('fault matrix with Clerk\'s clock %i ms off'
     expect([...faults].sort()).toEqual([...FAULT_KINDS].sort());
     const results = (answers as Payload[]).flatMap((p) => p.results);
     const created = results.filter((r) => r.__typename === 'InvitationCreated').length;
-    expect(created).toBeGreaterThan(results.length / 2);
+    // With lookups that work, most faults settle as created; unknown stays the exception.
+    expect(created).toBeGreaterThan(results.length * 0.7);
   });
 });
