@@ -1,4 +1,4 @@
-import type { Channel } from '../budget/types.ts';
+import type { BudgetDecision, Channel } from '../budget/types.ts';
 import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
 
@@ -17,6 +17,8 @@ export interface Round {
   resending: boolean;
   /** Clerk's user list was already asked about these items; splitting them does not ask again. */
   usersChecked?: boolean;
+  /** The channel these items fell back from, and why: a refusal names whichever channel frees up first. */
+  fellBackFrom?: { channel: Channel; decision: Extract<BudgetDecision, { ok: false }> };
 }
 
 /**

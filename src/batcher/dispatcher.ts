@@ -1,4 +1,4 @@
-import type { Channel, UpstreamBudget } from '../budget/types.ts';
+import type { BudgetDecision, Channel, UpstreamBudget } from '../budget/types.ts';
 import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { Upstream } from '../clerk/upstream.ts';
 import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
@@ -113,8 +113,10 @@ export class BatchDispatcher {
       if (call.kind === 'ok') return assignCreated(batch, call.value, results);
       if (call.kind === 'no-time') return this.fill(batch, results, (e) => noTimeLeft(e));
       if (call.kind === 'refused') {
-        if (mayFallBack && call.decision.reason !== 'unavailable') return this.sendSingles(batch, results, round, false);
-        return this.fill(batch, results, (e) => budgetRefused(e, 'bulk', call.decision));
+        if (mayFallBack && call.decision.reason !== 'unavailable') {
+          return this.sendSingles(batch, results, { ...round, fellBackFrom: { channel: 'bulk', decision: call.decision } }, false);
+        }
+        return this.fill(batch, results, (e) => budgetRefused(e, { channel: 'bulk', decision: call.decision }, round.fellBackFrom));
       }
       const { info } = call;
       if (info.kind !== 'rejected') return this.settle(batch, results, info, call.sentAt, round);
@@ -194,6 +196,7 @@ export class BatchDispatcher {
     onUnexplained?: (p: Pending, clerkCode: string) => void,
   ): Promise<void> {
     const refused: Pending[] = [];
+    let refusedWith: Extract<BudgetDecision, { ok: false }> | undefined;
     await Promise.all(
       pending.map(async (p) => {
         const email = p.params.emailAddress;
@@ -201,8 +204,11 @@ export class BatchDispatcher {
         if (call.kind === 'ok') results[p.index] = { kind: 'created', invitation: call.value };
         else if (call.kind === 'no-time') results[p.index] = noTimeLeft(email);
         else if (call.kind === 'refused') {
-          if (mayFallBack && call.decision.reason !== 'unavailable') refused.push(p);
-          else results[p.index] = budgetRefused(email, 'single', call.decision);
+          if (mayFallBack && call.decision.reason !== 'unavailable') {
+            refused.push(p);
+            refusedWith = call.decision;
+          }
+          else results[p.index] = budgetRefused(email, { channel: 'single', decision: call.decision }, round.fellBackFrom);
         } else if (call.info.kind === 'rejected') {
           const failure = itemFailure(email, call.info.errors[0], call.info.traceId);
           results[p.index] = failure;
@@ -210,7 +216,10 @@ export class BatchDispatcher {
         } else await this.settle([p], results, call.info, call.sentAt, round);
       }),
     );
-    if (refused.length > 0) await this.sendBulk(refused.sort((a, b) => a.index - b.index), results, round, false);
+    const decision = refusedWith;
+    if (refused.length > 0 && decision) {
+      await this.sendBulk(refused.sort((a, b) => a.index - b.index), results, { ...round, fellBackFrom: { channel: 'single', decision } }, false);
+    }
   }
 
   /** Outcomes of a call that was not a plain refusal: 429, never sent, or unknown. */

@@ -7,8 +7,15 @@ import type { Pending, Results } from './dispatch-types.ts';
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-/** The budget refused a call: fail fast and say when the same call would be admitted. */
-export function budgetRefused(email: string, channel: Channel, decision: Extract<BudgetDecision, { ok: false }>): InvitationFailed {
+type Refusal = { channel: Channel; decision: Extract<BudgetDecision, { ok: false }> };
+
+/**
+ * The budget refused a call: fail fast and say when a call would be admitted. When the items fell
+ * back from the other channel, which was refused too, the earlier of the two is the true wait.
+ */
+export function budgetRefused(email: string, refusal: Refusal, fellBackFrom?: Refusal): InvitationFailed {
+  const { channel, decision } =
+    fellBackFrom && fellBackFrom.decision.reason !== 'unavailable' && fellBackFrom.decision.retryAfterMs < refusal.decision.retryAfterMs ? fellBackFrom : refusal;
   const retryAfterSeconds = seconds(decision.retryAfterMs);
   if (decision.reason === 'unavailable') {
     return failed(email, 'UPSTREAM_ERROR', 'The shared budget store is unreachable, so nothing was sent. Try again shortly.', {
@@ -17,7 +24,8 @@ export function budgetRefused(email: string, channel: Channel, decision: Extract
     });
   }
   const why = decision.reason === 'paused' ? 'Clerk asked us to slow down' : `Clerk's hourly ${channel} allowance is spent`;
-  return failed(email, 'RATE_LIMITED', `${why}; nothing was sent. Retry in ${retryAfterSeconds} s.`, {
+  const both = fellBackFrom ? ' (and the other channel cannot take it sooner)' : '';
+  return failed(email, 'RATE_LIMITED', `${why}${both}; nothing was sent. Retry in ${retryAfterSeconds} s.`, {
     retryable: true,
     retryAfterSeconds,
   });

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { emails, outcome, startStack, type Stack } from '../support/stack.ts';
+import { createApp } from '../../src/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { REDIS_URL } from '../support/redis.ts';
+import { CREATE_INVITATIONS, emails, outcome, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack | undefined;
 afterEach(() => stack?.close());
@@ -42,5 +45,44 @@ describe('the upstream budget at the gateway', () => {
     const { body } = await stack.request('{ gatewayStatus { channels { channel remaining pausedUntil } } }');
     const bulk = body.data.gatewayStatus.channels.find((c: { channel: string }) => c.channel === 'BULK');
     expect(Date.parse(bulk.pausedUntil) - Date.now()).toBeGreaterThan(290_000);
+  });
+
+  it.each([
+    ['the replica that spent both channels', false],
+    ['a fresh replica that has not seen the budget yet', true],
+  ])('with both channels spent, answers %s RATE_LIMITED at once, not after the batching window', async (_name, fresh) => {
+    stack = await startStack({
+      // A 10 s window cap, reached once single creates run out: the wait a spent budget must not cost.
+      env: { UPSTREAM_BULK_PER_HOUR: '1', UPSTREAM_SINGLE_PER_HOUR: '1', BATCH_WINDOW_MAX_MS: '10000', REDIS_URL },
+    });
+    await stack.invite(emails(5, 'spend-bulk'));
+    await stack.invite(emails(1, 'spend-single'));
+    // Another replica on the same Redis: it has made no call and read no budget yet.
+    const other = fresh ? createApp({ config: stack.config, logger: createLogger({ level: 'silent' }), clerk: { secretKey: stack.secretKey, apiUrl: stack.emulator.url } }) : undefined;
+    const ask = (query: string, variables?: Record<string, unknown>) =>
+      other
+        ? Promise.resolve(
+            other.yoga.fetch('http://gateway.test/graphql', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${stack!.apiKey}` },
+              body: JSON.stringify({ query, variables }),
+            }),
+          ).then((r: Response) => r.json() as Promise<{ data: any }>)
+        : stack!.request(query, variables).then((r) => r.body as { data: any });
+    try {
+      const started = Date.now();
+      const { data } = await ask(CREATE_INVITATIONS, { invitations: [{ emailAddress: 'lone@example.com' }] });
+      const elapsed = Date.now() - started;
+      const [result] = data.createInvitations.results;
+      expect(result).toMatchObject({ __typename: 'InvitationFailed', code: 'RATE_LIMITED', retryable: true });
+      expect(elapsed).toBeLessThan(2_000);
+      const status = await ask('{ gatewayStatus { channels { channel resetAt } } }');
+      const resets = status.data.gatewayStatus.channels.map((c: { resetAt: string }) => Date.parse(c.resetAt));
+      // The time until the earlier of the two channels admits a call again, as gatewayStatus shows it.
+      expect(Math.abs(Date.now() + result.retryAfterSeconds * 1000 - Math.min(...resets))).toBeLessThan(2_000);
+      expect(stack.emulator.calls.filter((c) => c.status === 429)).toHaveLength(0);
+    } finally {
+      await other?.close();
+    }
   });
 });
