@@ -55,7 +55,10 @@ export class ChannelCaller {
     // A channel that has not been used for a while may have refilled; forget what it last said.
     const fresh = (seenAt: number) => this.options.now() - seenAt < SCARCITY_MEMORY_MS;
     if (this.singleDry && fresh(this.singleSeenAt) && this.options.policy !== 'single') return 1;
-    return fresh(this.bulkSeenAt) ? 1 - this.bulkRemainingShare : 0;
+    if (!fresh(this.bulkSeenAt)) return 0;
+    // No bulk call is left to fill: waiting for company only delays what singles can carry now.
+    if (this.bulkRemainingShare === 0 && this.options.policy === 'auto') return 0;
+    return 1 - this.bulkRemainingShare;
   }
 
   private channels(): Channel[] {

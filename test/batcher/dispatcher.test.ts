@@ -135,4 +135,12 @@ describe('BatchDispatcher against faults', () => {
     await d.send([{ emailAddress: 'last-single@example.com' }]);
     expect(d.scarcity()).toBe(1);
   });
+
+  it('does not hold items for company once no bulk call is left and singles can carry them', async () => {
+    const { dispatcher: d } = dispatcher({ policy: 'auto', bulkPerHour: 1, singlePerHour: 5 });
+    await d.send(items(5));
+    expect(d.scarcity()).toBe(0);
+    const [lone] = await d.send([{ emailAddress: 'lone@example.com' }]);
+    expect(lone!.kind).toBe('created');
+  });
 });
