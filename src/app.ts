@@ -6,7 +6,7 @@ import type { Logger } from './logger.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
 import type { Upstream } from './clerk/upstream.ts';
 import { UpstreamFailure } from './clerk/classify.ts';
-import type { Clock } from './budget/types.ts';
+import type { Clock } from './clock.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 export interface AppOptions {

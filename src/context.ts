@@ -1,5 +1,6 @@
 import type { InvitationBatcher } from './batcher/batcher.ts';
 import type { GeneralBudget } from './budget/general.ts';
+import type { Caller } from './auth/caller.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { Upstream } from './clerk/upstream.ts';
 import type { IdempotencyStore } from './invitations/idempotency.ts';
@@ -20,18 +21,6 @@ export interface GatewayServices {
   metrics: GatewayMetrics;
   /** Settles items of an attempt that was cut off at `since` (epoch ms), by lookups first. */
   recover(items: InvitationParams[], since: number): Promise<InvitationOutcome[]>;
-}
-
-/** Who is calling: a Clerk user, a gateway API key or a Clerk machine. */
-export interface Caller {
-  /** Stable identity for limits and logs: `user:user_2x…`, `apikey:ci`, `machine:mch_…`. */
-  id: string;
-  /** `anonymous` never reaches a resolver: requests without a valid credential end with 401 first. */
-  kind: 'user' | 'apikey' | 'machine' | 'anonymous';
-  /** May invite people and use the admin fields: the schema's `inviter` auth scope. */
-  inviter?: boolean;
-  /** Clerk users: the active organization as the session token states it. */
-  org?: { id: string | null; role: string | null; permissions: string[] };
 }
 
 export interface GatewayContext {

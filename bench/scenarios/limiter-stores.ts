@@ -2,7 +2,6 @@ import { InMemoryStore, RedisStore } from 'graphql-rate-limit';
 import { Redis } from 'ioredis';
 import {
   type CallerLimitStore,
-  createGuardRedis,
   fromGraphQLRateLimitStore,
   type HitRequest,
   type Identity,
@@ -10,6 +9,7 @@ import {
   MemoryCallerLimitStore,
   RedisCallerLimitStore,
 } from '../../src/limiter/index.ts';
+import { createGuardRedis } from '../../src/redis.ts';
 
 export const FIELD = 'Mutation.createInvitations';
 export const HIT: HitRequest = { units: 1, max: 100, windowMs: 3_600_000, countRejected: true };

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/budget/types.ts';
+import type { Clock } from '../../src/clock.ts';
 
 /** A clock that only moves when told to, shared by the budget, the dispatcher and the emulator. */
 export class SimClock implements Clock {

@@ -1,5 +1,5 @@
 import type { ApiKeyEntry } from '../config.ts';
-import type { Caller } from '../context.ts';
+import type { Caller } from './caller.ts';
 import { ApiKeyRing } from './api-keys.ts';
 import { ClerkTokenVerifier, looksLikeJwt, type ClerkTokenOptions, type TokenCheck } from './clerk-tokens.ts';
 import { readCredential, type CredentialSource } from './credentials.ts';

@@ -1,4 +1,4 @@
-import type { Caller } from '../context.ts';
+import type { Caller } from './caller.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 
 /** Who may invite (INVITER_ROLES, INVITER_PERMISSIONS, INVITER_MACHINES); any match grants. */

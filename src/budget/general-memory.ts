@@ -9,7 +9,8 @@ import {
   type ResolvedGeneral,
   resolveGeneral,
 } from './general.ts';
-import { type BudgetDecision, type Clock, systemClock } from './types.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import type { BudgetDecision } from './types.ts';
 
 /**
  * The general allowance of a single replica. Every method runs synchronously inside, so concurrent takes

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { guarded, luaNow, RedisScript } from '../limiter/redis-script.ts';
+import { guarded, luaNow, RedisScript } from '../redis.ts';
 import {
   assertFamily,
   assertGeneralUnits,

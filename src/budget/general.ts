@@ -1,4 +1,5 @@
-import type { BudgetDecision, Clock } from './types.ts';
+import type { Clock } from '../clock.ts';
+import type { BudgetDecision } from './types.ts';
 
 /**
  * Clerk call families that share the general limit and that a 429 pauses one at a time: the invitation

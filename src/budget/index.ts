@@ -15,6 +15,5 @@ export { MemoryGeneralBudget } from './general-memory.ts';
 export { RedisGeneralBudget, type RedisGeneralBudgetOptions } from './general-redis.ts';
 export { MemoryBudget } from './memory-budget.ts';
 export { budgetKeys, RedisBudget, type RedisBudgetOptions } from './redis-budget.ts';
-export type { BudgetDecision, Channel, ChannelStatus, Clock, UpstreamBudget } from './types.ts';
-export { systemClock } from './types.ts';
+export type { BudgetDecision, Channel, ChannelStatus, UpstreamBudget } from './types.ts';
 export { type BudgetLimits, type BudgetWindowOptions, DEFAULT_BUDGET_MARGIN_MS } from './window.ts';

@@ -1,5 +1,6 @@
 import { assertLimits, assertRefund, assertUnits, type BudgetWindowOptions, budgetWindowMs, limitOf } from './window.ts';
-import { type BudgetDecision, type Channel, type ChannelStatus, type Clock, systemClock, type UpstreamBudget } from './types.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import type { BudgetDecision, Channel, ChannelStatus, UpstreamBudget } from './types.ts';
 
 interface ChannelLog {
   limit: number;

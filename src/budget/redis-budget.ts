@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { guarded, luaNow, RedisScript } from '../limiter/redis-script.ts';
+import { guarded, luaNow, RedisScript } from '../redis.ts';
 import { assertLimits, assertRefund, assertUnits, type BudgetWindowOptions, budgetWindowMs, limitOf } from './window.ts';
 import type { BudgetDecision, Channel, ChannelStatus, UpstreamBudget } from './types.ts';
 

@@ -1,13 +1,6 @@
 /** The two upstream channels, each with its own hourly allowance at Clerk. */
 export type Channel = 'bulk' | 'single';
 
-export interface Clock {
-  /** Milliseconds since the epoch. Injected so simulations can run an hour in a moment. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
 export type BudgetDecision =
   | { ok: true; remaining: number }
   /** `retryAfterMs` is the time until this channel admits the same spend again. */

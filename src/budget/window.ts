@@ -1,4 +1,5 @@
-import type { Channel, Clock } from './types.ts';
+import type { Clock } from '../clock.ts';
+import type { Channel } from './types.ts';
 
 const HOUR_MS = 3_600_000;
 

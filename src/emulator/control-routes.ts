@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Emulator } from './emulator.ts';
+import type { Emulator } from './types.ts';
 import { FAULT_KINDS } from './faults.ts';
 import { sendJson } from './http-io.ts';
 

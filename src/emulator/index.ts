@@ -3,7 +3,7 @@
  * driven by the real `@clerk/backend` client through `createClerkClient({ secretKey, apiUrl: emulator.url })`.
  * See README.md in this folder for behaviour, documented choices, faults and control routes.
  */
-export { type Emulator, startEmulator } from './emulator.ts';
+export { startEmulator } from './emulator.ts';
 export { parseEmulatorEnv, type EmulatorEnvConfig } from './env-config.ts';
 export { FAULT_KINDS } from './faults.ts';
 export { generateSecretKey } from './ids.ts';
@@ -11,6 +11,7 @@ export type { SessionTokenOptions } from './session-keys.ts';
 export { loadVendoredSpec, vendoredSpecPath } from './spec-validator.ts';
 export type {
   ActiveFaultRule,
+  Emulator,
   CallRecord,
   EmulatorLimits,
   EmulatorOptions,

@@ -1,4 +1,5 @@
 /** Public types of the Clerk Backend API emulator. */
+import type { SessionTokenOptions } from './session-keys.ts';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 
@@ -181,4 +182,48 @@ export interface EmulatorOptions {
   control?: boolean;
   /** Seed for the fault RNG; default 1. */
   faultSeed?: number;
+}
+
+/** A running emulator. Methods taking `secretKey` default to the first instance. */
+export interface Emulator {
+  /** Base URL for the SDK's `apiUrl`, e.g. `http://127.0.0.1:4010` (the SDK appends `/v1`). */
+  readonly url: string;
+  readonly port: number;
+  /** One per emulated instance, in the order given. */
+  readonly secretKeys: readonly string[];
+  /** Every `/v1` request in arrival order (control routes are not recorded); emptied by `reset()`. */
+  readonly calls: readonly CallRecord[];
+  readonly faults: FaultController;
+  /** Stops listening and destroys open connections, including hung requests. */
+  close(): Promise<void>;
+  /**
+   * Forgets invitations, users, rate-limit windows, calls, faults and clock moves, drops delayed
+   * commits still waiting, and sets Clerk's clock offset back to `options.clockOffsetMs`.
+   */
+  reset(): void;
+  seedUsers(emails: readonly string[], secretKey?: string): SeededUser[];
+  users(secretKey?: string): SeededUser[];
+  /** Stores invitations directly, skipping validation, duplicate checks and rate limits. */
+  seedInvitations(invitations: readonly SeedInvitation[], secretKey?: string): StoredInvitation[];
+  /** Accepts a pending invitation and creates its user, as a completed sign-up would. */
+  acceptInvitation(id: string, secretKey?: string): StoredInvitation;
+  /** Every stored invitation, revoked ones included, oldest first. */
+  invitations(secretKey?: string): StoredInvitation[];
+  /** Clerk's clock: `options.now` (default real time) plus the clock offset plus any `advanceClock` moves. */
+  now(): number;
+  /** Moves the emulator clock forward (or back) for rate-limit windows and expiry. */
+  advanceClock(ms: number): void;
+  /** How far Clerk's clock runs ahead of the base clock (negative: behind), in ms. */
+  clockOffsetMs(): number;
+  /** Sets Clerk's clock offset; a RangeError names `clockOffsetMs` when it is not a whole number within a year. */
+  setClockOffset(ms: number): void;
+  /**
+   * Resolves once every commit that an `edge-during-commit` fault left running has run, so a test can
+   * look at the result without guessing how long to wait.
+   */
+  settleDelayedCommits(): Promise<void>;
+  /** Mints an RS256 session token that verifies against this instance's `GET /v1/jwks`. */
+  signSessionToken(claims: Record<string, unknown>, options?: SessionTokenOptions): Promise<string>;
+  /** The instance's signing key, e.g. `publicKeyPem` for the SDK's networkless `jwtKey`. */
+  signingKey(secretKey?: string): Promise<{ kid: string; publicKeyPem: string }>;
 }

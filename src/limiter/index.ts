@@ -2,6 +2,5 @@ export { type ApplyRateLimitsOptions, applyRateLimits, parseRateLimitWindow, typ
 export { RATE_LIMIT_DIRECTIVE, type RateLimitDirectiveArgs, rateLimitDirective } from './directive.ts';
 export { fromGraphQLRateLimitStore } from './legacy-store.ts';
 export { MemoryCallerLimitStore, type MemoryCallerLimitStoreOptions } from './memory-store.ts';
-export { createGuardRedis, guardRedisOptions } from './redis-script.ts';
 export { RedisCallerLimitStore, type RedisCallerLimitStoreOptions } from './redis-store.ts';
 export { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../budget/types.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
 
 export interface MemoryCallerLimitStoreOptions {

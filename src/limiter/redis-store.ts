@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../budget/types.ts';
-import { guarded, luaNow, RedisScript } from './redis-script.ts';
+import type { Clock } from '../clock.ts';
+import { guarded, luaNow, RedisScript } from '../redis.ts';
 import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
 
 export interface RedisCallerLimitStoreOptions {

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticate, AuthOutcome } from '../auth/authenticator.ts';
-import type { Caller } from '../context.ts';
+import type { Caller } from '../auth/caller.ts';
 import { ServiceUnavailableError, UnauthenticatedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { requestIdOf } from './use-request-id.ts';

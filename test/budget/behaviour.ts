@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import type { Clock, UpstreamBudget } from '../../src/budget/types.ts';
+import type { UpstreamBudget } from '../../src/budget/types.ts';
+import type { Clock } from '../../src/clock.ts';
 
 export interface ManualClock extends Clock {
   t: number;

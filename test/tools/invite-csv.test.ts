@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src/budget/index.ts';
+import { systemClock } from '../../src/clock.ts';
 import { runCli } from '../../tools/invite-csv/cli.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { buildFixture, EXISTING_USER, PRE_INVITED, readResultCsv, testApiKey } from './invite-csv-fixture.ts';

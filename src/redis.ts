@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
+ * The Redis every replica shares: its client, and the Lua plumbing of the budgets and the caller limits.
+ */
+
+/**
  * Client options for a Redis that guards limits: a dead server must turn into a quick refusal, not a
  * request that hangs, and the client must come back by itself when the server does.
  */
