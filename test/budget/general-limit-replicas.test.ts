@@ -102,12 +102,13 @@ describe.skipIf(!redisUp)("Clerk's general limit across two gateway processes", 
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(r.body.errors[0].extensions.retryAfterSeconds).toBeLessThanOrEqual(11);
     }
-    // Reconciliation degrades: an item is either found by its lookup or reported unknown, never lost.
+    // Reconciliation is not starved by the burst of reads: a share of the allowance is held for it,
+    // and one page of the newest invitations settles a whole call.
     const items = created.flatMap((r) => (r.body.data.createInvitations as Payload).results);
     expect(items).toHaveLength(20);
-    for (const item of items) expect(['CREATED', 'OUTCOME_UNKNOWN']).toContain(outcome(item));
+    expect(items.map(outcome)).toEqual(items.map(() => 'CREATED'));
     const lookups = emulator.calls.filter((c) => c.route === 'list').length;
-    expect(lookups).toBe(ok.length + items.filter((i) => outcome(i) === 'CREATED').length);
+    expect(lookups).toBe(ok.length + emulator.calls.filter((c) => c.route === 'bulk').length);
   }, 60_000);
 
   it('a 429 on the list endpoint at one replica stops list calls at the other until Retry-After', async () => {
