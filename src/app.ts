@@ -1,30 +1,45 @@
+import type { Redis } from 'ioredis';
 import { createAuthenticator } from './auth/authenticator.ts';
+import { batchWindowCapMs, InvitationBatcher } from './batcher/batcher.ts';
+import { BatchDispatcher } from './batcher/dispatcher.ts';
+import { composeObservers, logObserver } from './batcher/log-observer.ts';
+import { createBudget, createGeneralBudget, defaultGeneralPer10s, resolveGeneral } from './budget/index.ts';
+import type { UpstreamBudget } from './budget/types.ts';
+import { GeneralLimitedUpstream } from './clerk/general-limit.ts';
+import { ClerkUpstream, type Upstream } from './clerk/upstream.ts';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { createGatewayServices, type Gateway } from './gateway.ts';
+import type { GatewayServices } from './context.ts';
+import { MemoryIdempotencyStore, RedisIdempotencyStore } from './invitations/idempotency.ts';
 import { MemoryCallerLimitStore, RedisCallerLimitStore, type CallerLimitStore } from './limiter/index.ts';
 import type { Logger } from './logger.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { readiness } from './readiness.ts';
+import { createGuardRedis } from './redis.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
-import type { Upstream } from './clerk/upstream.ts';
-import { UpstreamFailure } from './clerk/classify.ts';
-import type { Clock } from './clock.ts';
-import type { GatewayMetrics } from './metrics.ts';
 
+/** How one gateway process is wired: `main.ts` runs it, `server.ts` is its yoga server and plugins. */
 export interface AppOptions {
   config: Config;
   logger: Logger;
+  /** Where Clerk is: the real API or an emulator. */
   clerk: { secretKey: string; apiUrl: string };
+  /** Replaces the Clerk client (benchmarks); tests use the emulator instead. */
   upstream?: Upstream;
   graphiqlHeaders?: Record<string, string>;
+  /** The budgets' clock; simulations and tests run hours in moments with it. */
   clock?: Clock;
 }
 
 export interface App {
   yoga: GatewayYoga;
-  gateway: Gateway;
+  services: GatewayServices;
+  redis: Redis | undefined;
+  metrics: GatewayMetrics;
   callerLimits: CallerLimitStore;
   /** Turns /readyz red and sends queued items without waiting out their batching window. */
   beginShutdown(): void;
-  /** Waits for every batch sent to be answered, then closes Redis. */
+  /** Waits for every item asked for to be answered, then closes Redis. */
   close(): Promise<void>;
 }
 
@@ -48,51 +63,90 @@ function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): Call
   };
 }
 
-/**
- * A 429 (from Clerk, or the gateway's own general budget refusing first) shows Clerk is there, only
- * busy; turning every replica unready for it would take the gateway down whenever the allowance runs out.
- */
-const busyNotDown = (error: unknown) => error instanceof UpstreamFailure && error.info.kind === 'rate-limited';
+/** The long-lived parts: one upstream client, one budget, one batcher per process. */
+function createServices({ config, logger, clerk, upstream: given, clock }: AppOptions) {
+  const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
+  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
-/**
- * Whether the cheapest Clerk call answers; remembered for a few seconds so probes cannot flood Clerk.
- * The call spends the general allowance like any other list call.
- */
-function probeClerk(upstream: Upstream, cacheMs = 5_000) {
-  let checkedAt = -Infinity;
-  let last: Promise<string | undefined> = Promise.resolve(undefined);
-  return () => {
-    if (performance.now() - checkedAt > cacheMs) {
-      checkedAt = performance.now();
-      last = upstream.list({ limit: 1, offset: 0 }).then(
-        () => undefined,
-        (error: Error) => (busyNotDown(error) ? undefined : error.message),
-      );
-    }
-    return last;
+  const general = {
+    clerkPer10s: config.upstreamGeneralPer10s ?? defaultGeneralPer10s(clerk.secretKey),
+    reservePercent: config.upstreamGeneralReservePercent,
+  };
+  const generalBudget = createGeneralBudget({ redis, secretKey: clerk.secretKey, ...general, clock });
+  // A replacement client (benchmarks) is not Clerk and has no general limit to spend.
+  const upstream =
+    given ??
+    new GeneralLimitedUpstream(new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs }), {
+      budget: generalBudget,
+      // A fifth of the gateway's share only settles unknown outcomes; admin reads leave it alone.
+      settlingReserve: Math.ceil(resolveGeneral(general).limit / 5),
+      now: clock && (() => clock.now()),
+      onStoreError: (err, what) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, `general budget: could not ${what}`),
+    });
+  const budget: UpstreamBudget = createBudget({
+    redis,
+    secretKey: clerk.secretKey,
+    bulkPerHour: config.upstreamBulkPerHour,
+    singlePerHour: config.upstreamSinglePerHour,
+    // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
+    marginMs: config.upstreamTimeoutMs,
+    clock,
+  });
+  let batcherRef: InvitationBatcher | undefined;
+  const metrics = new GatewayMetrics({ budget, pending: () => batcherRef?.pending ?? 0 });
+  const dispatcher = new BatchDispatcher({
+    upstream,
+    budget,
+    policy: config.upstreamChannels,
+    bulkPerHour: config.upstreamBulkPerHour,
+    singlePerHour: config.upstreamSinglePerHour,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    now: clock && (() => clock.now()),
+    observer: composeObservers(metrics.observer, logObserver(logger)),
+  });
+  const batcher = new InvitationBatcher({
+    send: (items, deadline) => dispatcher.send(items, deadline),
+    requestTimeoutMs: config.requestTimeoutMs,
+    windowMs: config.batchWindowMs,
+    windowMaxMs: batchWindowCapMs(config),
+    scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),
+    blocked: { known: () => dispatcher.blockedUntil() > 0, check: () => dispatcher.checkBlocked() },
+    // A later asker of a busy address still needs time for a call of its own after waiting.
+    minCallMs: config.upstreamTimeoutMs,
+    maxPending: config.maxPendingInvitations,
+    onBatch: (size, waitMs) => metrics.batch(size, waitMs),
+  });
+  batcherRef = batcher;
+  const services: GatewayServices = {
+    batcher,
+    upstream,
+    budget,
+    generalBudget,
+    limits: { maxInvitationsPerRequest: config.maxInvitationsPerRequest, requestTimeoutMs: config.requestTimeoutMs },
+    idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
+    metrics,
+    validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
+    recover: (items, since) => dispatcher.recover(items, since, Date.now() + config.requestTimeoutMs),
+  };
+  return {
+    services,
+    redis,
+    metrics,
+    async close() {
+      await batcher.drain();
+      await budget.close();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }
 
 /** One gateway process: shared services plus the yoga server in front of them. */
 export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, clock }: AppOptions): App {
-  const gateway = createGatewayServices({ config, logger, clerk, upstream, clock });
+  const gateway = createServices({ config, logger, clerk, upstream, clock });
   const store = gateway.redis ? new RedisCallerLimitStore({ redis: gateway.redis }) : new MemoryCallerLimitStore();
   const callerLimits = countRejections(store, gateway.metrics);
   let closing = false;
-  const clerkReachable = probeClerk(gateway.services.upstream);
-  const notReadyReasons = async () => {
-    // Shutting down answers at once: the load balancer must stop sending before anything else is checked.
-    if (closing) return ['shutting down'];
-    const reasons: string[] = [];
-    if (gateway.redis && gateway.redis.status !== 'ready') reasons.push(`redis is ${gateway.redis.status}`);
-    // The reason is named, not quoted: /readyz is open, and Clerk's error text is for the logs.
-    const clerkProblem = await clerkReachable();
-    if (clerkProblem) {
-      logger.warn({ err: { message: clerkProblem } }, 'readiness: Clerk does not answer');
-      reasons.push('clerk unreachable');
-    }
-    return reasons;
-  };
+  const notReadyReasons = readiness({ upstream: gateway.services.upstream, redis: gateway.redis, logger, closing: () => closing });
   const authenticate = createAuthenticator({
     apiKeys: config.apiKeys,
     clerk: {
@@ -109,7 +163,9 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
   const yoga = createGatewayYoga({ config, services: gateway.services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders });
   return {
     yoga,
-    gateway,
+    services: gateway.services,
+    redis: gateway.redis,
+    metrics: gateway.metrics,
     callerLimits,
     beginShutdown() {
       closing = true;

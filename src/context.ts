@@ -15,7 +15,7 @@ export interface GatewayServices {
   budget: UpstreamBudget;
   /** Clerk's general per-instance allowance, spent by every call that is not a create. */
   generalBudget: GeneralBudget;
-  limits: { maxInvitationsPerRequest: number; bulkPerHour: number; singlePerHour: number; requestTimeoutMs: number };
+  limits: { maxInvitationsPerRequest: number; requestTimeoutMs: number };
   validation: ValidationOptions;
   idempotency: IdempotencyStore;
   metrics: GatewayMetrics;

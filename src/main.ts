@@ -44,7 +44,7 @@ const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers })
 // Metrics listen first: a bad METRICS_PORT stops the start instead of leaving an unwatched gateway.
 const metricsServer =
   config.metrics && config.metricsPort !== undefined
-    ? await startMetricsServer({ registry: app.gateway.metrics.registry, host: config.metricsHost, port: config.metricsPort, token: config.metricsToken }).catch(
+    ? await startMetricsServer({ registry: app.metrics.registry, host: config.metricsHost, port: config.metricsPort, token: config.metricsToken }).catch(
         (error: NodeJS.ErrnoException) => {
           logger.fatal(`METRICS_PORT=${config.metricsPort}: cannot listen on ${config.metricsHost} (${error.code ?? error.message})`);
           process.exit(2);

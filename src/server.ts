@@ -21,8 +21,7 @@ import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
-import { isReplay } from './invitations/idempotency.ts';
-import { fingerprintable, type InvitationInput } from './invitations/validate-item.ts';
+import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -65,10 +64,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     override: { max: config.rateLimitMax, window: config.rateLimitWindow },
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     overrideFields: ['Mutation.createInvitations'],
-    exempt: (coordinate, args, context: GatewayContext) =>
-      coordinate === 'Mutation.createInvitations'
-        ? isReplay(services.idempotency, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, fingerprintable(args['invitations'] as InvitationInput[]))
-        : Promise.resolve(false),
+    exempt: exemptReplays(services.idempotency),
   });
   const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
     builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),

@@ -1,6 +1,6 @@
 import { createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
-import { MAX_BULK_ITEMS } from '../../src/batcher/batcher.ts';
+import { batchWindowMs, MAX_BULK_ITEMS } from '../../src/batcher/batcher.ts';
 import type { ChannelPolicy } from '../../src/batcher/channel-policy.ts';
 import { BatchDispatcher } from '../../src/batcher/dispatcher.ts';
 import { MemoryBudget } from '../../src/budget/index.ts';
@@ -87,8 +87,7 @@ export async function simulateGateway(policy: ChannelPolicy, setup: SimSetup): P
   while (queue.size > 0 && queue.peek()!.at < end) {
     const first = queue.pop()!;
     clock.set(first.at);
-    const scarcity = Math.min(1, Math.max(0, policy === 'single' ? 0 : dispatcher.scarcity()));
-    const closesAt = first.at + setup.windowMs + (setup.windowMaxMs - setup.windowMs) * scarcity;
+    const closesAt = first.at + batchWindowMs(setup.windowMs, setup.windowMaxMs, policy === 'single' ? 0 : dispatcher.scarcity());
     const batch = [first];
     while (batch.length < MAX_BULK_ITEMS && queue.size > 0 && queue.peek()!.at < closesAt) batch.push(queue.pop()!);
     const sentAt = batch.length === MAX_BULK_ITEMS ? batch.at(-1)!.at : closesAt;

@@ -9,7 +9,18 @@ import { scrub } from '../logger.ts';
 export const MAX_BULK_ITEMS = 10;
 
 /** The requests whose items a batch carries, for the logs of the Clerk calls made for it. */
-export const batchRequests = new AsyncLocalStorage<{ requestIds: string[]; callerIds: string[] }>();
+export const batchRequests = new AsyncLocalStorage<{ requestIds: string[] }>();
+
+/**
+ * How long a batch waits for company: the base window while the budget is plentiful, growing towards
+ * the cap as calls get scarce (0..1), so scarce calls go out fuller.
+ */
+export const batchWindowMs = (windowMs: number, windowMaxMs: number, scarcity: number) =>
+  windowMs + (windowMaxMs - windowMs) * Math.min(1, Math.max(0, scarcity));
+
+/** The cap of the window: an item must still have time for its call and one more (isolation, a resend). */
+export const batchWindowCapMs = (t: { batchWindowMs: number; batchWindowMaxMs: number; requestTimeoutMs: number; upstreamTimeoutMs: number }) =>
+  Math.max(t.batchWindowMs, Math.min(t.batchWindowMaxMs, t.requestTimeoutMs - 2 * t.upstreamTimeoutMs));
 
 /** The backstop fires this long after an item's deadline, so the dispatcher's own answer wins. */
 const BACKSTOP_GRACE_MS = 1_000;
@@ -173,9 +184,8 @@ export class InvitationBatcher {
    */
   private schedule(dispatch: () => void): void {
     const openedAt = performance.now();
-    const scarcity = Math.min(1, Math.max(0, this.options.scarcity()));
     const blocked = this.options.blocked;
-    const windowMs = this.hurry || blocked?.known() ? 0 : this.options.windowMs + (this.options.windowMaxMs - this.options.windowMs) * scarcity;
+    const windowMs = this.hurry || blocked?.known() ? 0 : batchWindowMs(this.options.windowMs, this.options.windowMaxMs, this.options.scarcity());
     const batch: OpenBatch = {
       size: 0,
       fire: () => {
@@ -207,7 +217,7 @@ export class InvitationBatcher {
   /** Keys of one batch have distinct addresses (see load), so they go out as they are. */
   private async sendDistinct(keys: readonly BatchKey[]): Promise<InvitationOutcome[]> {
     const deadline = Math.min(...keys.map((k) => k.deadline ?? Infinity));
-    const tags = { requestIds: unique(keys.map((k) => k.requestId)), callerIds: unique(keys.map((k) => k.callerId)) };
+    const tags = { requestIds: unique(keys.map((k) => k.requestId)) };
     let outcomes: InvitationOutcome[] = [];
     let problem = 'no result was recorded';
     try {

@@ -1,8 +1,8 @@
 import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
-import { fingerprintOf, runIdempotent } from './idempotency.ts';
+import { invitationsFingerprint, runIdempotent } from './idempotency.ts';
 import type { InvitationOutcome } from './types.ts';
-import { fingerprintable, validateItems, type InvitationInput } from './validate-item.ts';
+import { validateItems, type InvitationInput } from './validate-item.ts';
 
 async function recoverItems(services: GatewayContext['services'], checked: ReturnType<typeof validateItems>, cutOffAt: number) {
   const valid = checked.flatMap((item) => (item.ok ? [item.params] : []));
@@ -31,7 +31,7 @@ export async function createInvitations(
         store: context.services.idempotency,
         scope: context.caller.id,
         key,
-        fingerprint: fingerprintOf(fingerprintable(inputs)),
+        fingerprint: invitationsFingerprint(inputs),
         waitMs: context.services.limits.requestTimeoutMs,
         run: () => invite(context, inputs),
         recover: (startedAt) => invite(context, inputs, startedAt),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BadUserInputError, GatewayError, ServiceUnavailableError } from '../errors.ts';
+import { fingerprintable, type InvitationInput } from './validate-item.ts';
 
 /** A retry with the same key within this time gets the first answer instead of inviting again. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -139,6 +140,9 @@ export class IdempotencyConflictError extends GatewayError {
 /** Same key, same caller, same invitations: a retry. Same key with other invitations: a client bug. */
 export const fingerprintOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
+/** The fingerprint of one createInvitations list; metadata past the depth cap never reaches the hash. */
+export const invitationsFingerprint = (inputs: readonly InvitationInput[]) => fingerprintOf(fingerprintable(inputs));
+
 export interface IdempotentRun<T> {
   store: IdempotencyStore;
   /** Keys are per caller: one caller's key never returns another caller's answer. */
@@ -195,9 +199,20 @@ export async function runIdempotent<T>({ store, scope, key, fingerprint, waitMs,
 }
 
 /** Whether this call would be answered from a stored answer; such a replay spends no limit. */
-export async function isReplay(store: IdempotencyStore, scope: string, key: string | null | undefined, input: unknown): Promise<boolean> {
+export async function isReplay(store: IdempotencyStore, scope: string, key: string | null | undefined, inputs: readonly InvitationInput[]): Promise<boolean> {
   // Most calls carry no key: they must not pay for hashing their input.
   if (!key || !KEY_PATTERN.test(key)) return false;
   const entry = await store.peek(`${scope}:${key}`).catch(() => undefined);
-  return entry?.state === 'done' && entry.fingerprint === fingerprintOf(input);
+  return entry?.state === 'done' && entry.fingerprint === invitationsFingerprint(inputs);
+}
+
+/**
+ * For the caller limit: a createInvitations call that will be answered from a stored answer invites
+ * nobody, so it spends none of the caller's limit. Keys are per caller, from the argument or the header.
+ */
+export function exemptReplays(store: IdempotencyStore) {
+  return (coordinate: string, args: Record<string, unknown>, context: { caller: { id: string }; idempotencyKey?: string }) =>
+    coordinate === 'Mutation.createInvitations'
+      ? isReplay(store, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, args['invitations'] as InvitationInput[])
+      : Promise.resolve(false);
 }

@@ -121,7 +121,7 @@ describe('callers with the inviter right', () => {
 describe('what rejected calls leave behind', () => {
   it("spends none of Clerk's budget", async () => {
     for (const [, headers] of [...unauthenticated, ...forbidden]) await stack.request(INVITE, { email: 'x@example.com' }, await headers());
-    const bulk = await stack.app.gateway.services.budget.status('bulk');
+    const bulk = await stack.app.services.budget.status('bulk');
     expect(bulk.remaining).toBe(bulk.limit);
     expect(stack.emulator.calls).toEqual([]);
   });

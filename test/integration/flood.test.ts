@@ -12,7 +12,7 @@ describe('backpressure', () => {
     // Clerk is slow, so the first items stay in flight while the flood arrives.
     stack.emulator.faults.add({ route: 'any', fault: 'latency', latencyMs: 1_500 });
     const pendingSeen: number[] = [];
-    const sampler = setInterval(() => pendingSeen.push(stack.app.gateway.services.batcher.pending), 5);
+    const sampler = setInterval(() => pendingSeen.push(stack.app.services.batcher.pending), 5);
     const heapBefore = process.memoryUsage().heapUsed;
 
     const flood = Array.from({ length: 300 }, (_, r) =>

@@ -75,7 +75,7 @@ describe('the Clerk secret key', () => {
     expect(s.logs.length).toBeGreaterThan(10);
     expect(s.logs.join('')).not.toContain(secretKey);
     expect(bodies.join('')).not.toContain(secretKey);
-    const metrics = await s.app.gateway.metrics.registry.metrics();
+    const metrics = await s.app.metrics.registry.metrics();
     expect(metrics).toContain('gateway_upstream_calls_total');
     expect(metrics).not.toContain(secretKey);
     // The key itself offered as a credential is refused like any other unknown value.
