@@ -84,11 +84,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, limitMs).unref();
   app.beginShutdown();
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections turn idle as their last answer goes out; close them as they do.
-  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-  await closed;
-  clearInterval(sweeper);
+  await server.drain();
   await app.close();
   await metricsServer?.close();
   await emulator?.close();

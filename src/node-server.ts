@@ -20,10 +20,30 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   } as typeof writeHead;
 }
 
+export interface GatewayNodeServer extends Server {
+  /**
+   * Stops taking connections and ends the open ones without racing a client: every answer from now on
+   * says `Connection: close`, so no client sends another request on a connection the server is about
+   * to close (which would end in a reset, the request maybe sent). Resolves once every connection is gone.
+   */
+  drain(): Promise<void>;
+}
+
 /** The gateway's HTTP/1.1 server around a request handler (the yoga instance). */
-export function createGatewayNodeServer(handler: RequestListener): Server {
-  return createServer((req, res) => {
+export function createGatewayNodeServer(handler: RequestListener): GatewayNodeServer {
+  let draining = false;
+  const server = createServer((req, res) => {
     closeIfBodyUnread(req, res);
+    if (draining) {
+      res.setHeader('connection', 'close');
+      res.shouldKeepAlive = false;
+    }
     handler(req, res);
-  });
+  }) as GatewayNodeServer;
+  server.drain = () => {
+    draining = true;
+    // close() also ends the connections that are idle now; the busy ones end after their answer.
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return server;
 }
