@@ -71,7 +71,7 @@ describe('createGatewayClient', () => {
       [answer(429, gqlError('RATE_LIMITED', 'too often', { retryAfterSeconds: 42 })), { kind: 'refused', retryAfterMs: 42_000, rateLimited: true }],
       [answer(429, gqlError('RATE_LIMITED', "You are trying to access 'createInvitations' too often: this call counts 20 and the limit is 10 per window")), { kind: 'fatal' }],
       [answer(503, gqlError('SERVICE_UNAVAILABLE'), { 'retry-after': '3' }), { kind: 'refused', retryAfterMs: 3_000, rateLimited: false }],
-      [answer(401, gqlError('UNAUTHENTICATED', 'Authentication required')), { kind: 'fatal', reason: expect.stringMatching(/--key or GATEWAY_API_KEY/) }],
+      [answer(401, gqlError('UNAUTHENTICATED', 'Authentication required')), { kind: 'fatal', reason: expect.stringMatching(/GATEWAY_API_KEY or pass --key-file/) }],
       [answer(400, gqlError('GRAPHQL_VALIDATION_FAILED')), { kind: 'fatal' }],
       [answer(404, 'Not Found'), { kind: 'fatal', reason: expect.stringMatching(/is --url/) }],
       [answer(500, gqlError('INTERNAL_SERVER_ERROR', 'Unexpected error.')), { kind: 'unknown' }],
@@ -149,24 +149,28 @@ describe('runInvites', () => {
     expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED']);
   });
 
-  it('stops on a fatal answer with the rows untouched, and on an unknown one with the rows OUTCOME_UNKNOWN', async () => {
+  it('stops on a fatal answer with the rows NOT_SENT, and on an unknown one with the rows OUTCOME_UNKNOWN', async () => {
     const fatal = await run(rows(4), scripted([() => ({ kind: 'fatal', reason: 'UNAUTHENTICATED' })]).client);
-    expect(fatal.stoppedBecause).toBe('UNAUTHENTICATED');
-    expect(fatal.results.map((r) => r.outcome)).toEqual(Array(4).fill('PENDING'));
-    expect(state.get('p0@x.io')).toBeUndefined();
+    expect([fatal.stoppedBecause, fatal.stopKind]).toEqual(['UNAUTHENTICATED', 'refused']);
+    expect(fatal.results.map((r) => r.outcome)).toEqual(Array(4).fill('NOT_SENT'));
+    // Never sent: recorded as such, not as SENDING, so a rerun sends them like any other row.
+    expect(state.get('p0@x.io')).toMatchObject({ outcome: 'NOT_SENT', retryable: true });
 
     const unknown = await run(rows(4), scripted([() => ({ kind: 'unknown', reason: 'socket hang up' })]).client);
     expect(unknown.stoppedBecause).toMatch(/3 rows of that request may or may not have been invited/);
-    expect(unknown.results.map((r) => r.outcome)).toEqual(['OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'PENDING']);
+    expect(unknown.results.map((r) => r.outcome)).toEqual(['OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'NOT_SENT']);
+    expect(unknown.stopKind).toBe('unreachable');
     expect(state.get('p2@x.io')?.outcome).toBe('OUTCOME_UNKNOWN');
   });
 
-  it('stops between requests when asked, leaving unsent rows PENDING', async () => {
+  it('stops between requests when asked, leaving unsent rows NOT_SENT in the results and the state file', async () => {
     const stop = new AbortController();
     const { client } = scripted([(items) => (stop.abort(), allCreated(items))]);
     const report = await runInvites({ rows: rows(5), state, client, chunkSize: 2, reporter: silentReporter, now: () => now, stopSignal: stop.signal });
-    expect(report.stoppedBecause).toBe('interrupted');
-    expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED', 'PENDING', 'PENDING', 'PENDING']);
+    expect([report.stoppedBecause, report.stopKind]).toEqual(['interrupted', 'interrupted']);
+    expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED', 'NOT_SENT', 'NOT_SENT', 'NOT_SENT']);
+    const saved = await StateStore.open(state.path, 'http://gw/graphql');
+    expect(['p2@x.io', 'p3@x.io', 'p4@x.io'].map((k) => saved.get(k)?.outcome)).toEqual(['NOT_SENT', 'NOT_SENT', 'NOT_SENT']);
   });
 
   it('reports progress with the wait and an ETA', async () => {
