@@ -33,37 +33,37 @@ const bar = (done: number, total: number, width: number) => {
 /**
  * The progress line, at most `width` columns. A terminal cuts a longer line at its edge, which hid
  * the one thing a waiting run must show: when it resumes. So the line is built from the richest form
- * down, dropping the bar, then the wording, the clock time, the ETA, until one fits; "resuming in"
+ * down, dropping the bar, the clock time, the counts' detail, the wording, the ETA, until one fits; "resuming in"
  * and the countdown are in every form, and only a terminal narrower than them cuts them.
  */
 export function renderProgressLine(p: Progress, parts: ProgressParts, width: number): string {
   const settled = p.created + p.failed;
-  const waiting = parts.resumeIn !== '';
-  const counts = [
+  const count = [
     `${settled}/${p.total} | created ${p.created}  failed ${p.failed}  waiting ${p.waiting}`,
     `${settled}/${p.total} created ${p.created} failed ${p.failed}`,
     `${settled}/${p.total}`,
+  ] as const;
+  const eta = `ETA ${parts.eta}`;
+  const note = parts.resumeIn
+    ? ([`${parts.reason}: resuming in ${parts.resumeIn} (at ${parts.resumeAt})`, `${parts.reason}: resuming in ${parts.resumeIn}`, `resuming in ${parts.resumeIn}`] as const)
+    : (['', '', ''] as const);
+  const join = (...items: string[]) => items.filter(Boolean).join(' | ');
+  const forms = [
+    join(count[0], eta, note[0]),
+    join(count[0], eta, note[1]),
+    join(count[1], eta, note[1]),
+    join(count[1], eta, note[2]),
+    join(count[2], eta, note[2]),
+    join(count[2], note[2]),
+    note[2] || count[2],
   ];
-  const notes = waiting
-    ? [`${parts.reason}: resuming in ${parts.resumeIn} (at ${parts.resumeAt})`, `${parts.reason}: resuming in ${parts.resumeIn}`, `resuming in ${parts.resumeIn}`]
-    : [''];
-  const etas = [`ETA ${parts.eta}`, ''];
-  const candidates: string[] = [];
-  for (const note of notes) {
-    for (const eta of etas) {
-      for (const count of counts) {
-        const text = [count, eta, note].filter(Boolean).join(' | ');
-        const room = width - text.length - 1;
-        if (count === counts[0] && eta && room >= 12) candidates.push(`${bar(settled, p.total, Math.min(30, room - 1))} ${text}`);
-        candidates.push(text);
-      }
-    }
-  }
-  const fits = candidates.find((line) => line.length <= width);
+  const room = width - forms[0]!.length - 1;
+  const withBar = room >= 12 ? `${bar(settled, p.total, Math.min(30, room - 1))} ${forms[0]}` : undefined;
+  const fits = [withBar, ...forms].find((line) => line !== undefined && line.length <= width);
   if (fits) return fits;
   // Narrower than the shortest form: keep its end, where the countdown is.
-  const last = candidates.at(-1)!;
-  return last.length <= width ? last : last.slice(last.length - width);
+  const last = forms.at(-1)!;
+  return last.slice(Math.max(0, last.length - width));
 }
 
 /**
