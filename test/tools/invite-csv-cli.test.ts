@@ -81,6 +81,8 @@ describe('clerk-invite as a process', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: clerk-invite \[options\] <file\.csv>/);
+    for (const code of ['0  every row created', '1  the run finished', '2  usage', '3  stopped early']) expect(help.stdout).toContain(code);
+    expect(help.stdout).not.toMatch(/--key </);
     const usage = await cli(['--chunk-size', 'x', 'a.csv']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^clerk-invite: --chunk-size must be a whole number/);
