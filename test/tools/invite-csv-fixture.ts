@@ -20,10 +20,10 @@ export const EXISTING_USER = 'taken@example.com';
 
 const BAD_ROWS: Record<number, { cells: Record<string, string>; problem: string }> = {
   7: { cells: { emailAddress: 'not-an-email' }, problem: 'is not a valid email address' },
-  23: { cells: { emailAddress: 'days@example.com', expiresInDays: '0' }, problem: 'expiresInDays: must be a whole number from 1 to 365' },
+  23: { cells: { emailAddress: 'days@example.com', expiresInDays: '0' }, problem: 'expiresInDays: must be between 1 and 365 (got 0)' },
   41: { cells: { emailAddress: 'notify@example.com', notify: 'maybe' }, problem: 'notify: must be true or false' },
   66: { cells: { emailAddress: 'meta@example.com', publicMetadata: '{"team":' }, problem: 'publicMetadata: is not valid JSON' },
-  90: { cells: { emailAddress: 'slug@example.com', templateSlug: 'bogus' }, problem: 'templateSlug: must be invitation or waitlist_invitation' },
+  90: { cells: { emailAddress: 'slug@example.com', templateSlug: 'bogus' }, problem: 'templateSlug: must be one of invitation, waitlist_invitation (got bogus)' },
   117: { cells: { emailAddress: 'url@example.com', redirectUrl: 'javascript:alert(1)' }, problem: 'redirectUrl: must use http or https' },
   133: { cells: { emailAddress: '' }, problem: 'emailAddress: is empty' },
 };

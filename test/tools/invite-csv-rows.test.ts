@@ -16,8 +16,13 @@ describe('parseCliArgs', () => {
       kind: 'run',
       options: expect.objectContaining({ file: 'people.csv', url: DEFAULT_URL, apiKey: 'k1', out: 'people.csv.results.csv', statePath: 'people.csv.state.json', chunkSize: 20, limit: undefined, dryRun: false }),
     });
-    const flags = parseCliArgs(['--url', 'https://gw.example.com/graphql', '--key', 'k2', '--chunk-size', '50', '--limit', '7', '--dry-run', '--out', 'r.csv', 'p.csv'], { GATEWAY_API_KEY: 'k1', GATEWAY_URL: 'http://x' });
-    expect(flags.kind === 'run' && flags.options).toMatchObject({ url: 'https://gw.example.com/graphql', apiKey: 'k2', chunkSize: 50, limit: 7, dryRun: true, out: 'r.csv' });
+    const flags = parseCliArgs(['--url', 'https://gw.example.com/graphql', '--key-file', 'k.txt', '--chunk-size', '50', '--limit', '7', '--dry-run', '--out', 'r.csv', 'p.csv'], { GATEWAY_API_KEY: 'k1', GATEWAY_URL: 'http://x' });
+    // --key-file wins over the environment: the CLI reads it, so no key comes from here.
+    expect(flags.kind === 'run' && flags.options).toMatchObject({ url: 'https://gw.example.com/graphql', apiKey: undefined, keyFile: 'k.txt', chunkSize: 50, limit: 7, dryRun: true, out: 'r.csv' });
+    const origins = parseCliArgs(['--redirect-origins', 'https://a.example, https://b.example/', 'p.csv'], { ALLOWED_REDIRECT_ORIGINS: 'https://c.example' });
+    expect(origins.kind === 'run' && origins.options.redirectOrigins).toEqual(['https://a.example', 'https://b.example']);
+    const fromEnv = parseCliArgs(['p.csv'], { ALLOWED_REDIRECT_ORIGINS: 'https://c.example' });
+    expect(fromEnv.kind === 'run' && fromEnv.options.redirectOrigins).toEqual(['https://c.example']);
   });
 
   it('rejects bad usage with a message', () => {
@@ -32,6 +37,15 @@ describe('parseCliArgs', () => {
     expect(message(['--url', 'ftp://x', 'a.csv'])).toMatch(/--url must be an http\(s\) URL/);
     expect(message(['--bogus', 'a.csv'])).toMatch(/bogus/);
     expect(message(['-h'])).toBe('help');
+    expect(message(['--redirect-origins', 'https://a.example/path', 'a.csv'])).toMatch(/is not an origin/);
+  });
+
+  it('refuses a key on the command line, in either spelling, without repeating it', () => {
+    for (const argv of [['--key', 'gwk_secret123', 'a.csv'], ['--key=gwk_secret123', 'a.csv'], ['a.csv', '--key', 'gwk_secret123']]) {
+      const parsed = parseCliArgs(argv, {});
+      expect(parsed).toEqual({ kind: 'usage-error', message: expect.stringMatching(/--key is not accepted.*GATEWAY_API_KEY or pass --key-file/) });
+      expect(JSON.stringify(parsed)).not.toContain('gwk_secret123');
+    }
   });
 });
 
@@ -60,15 +74,15 @@ describe('parseCsv and checkRows', () => {
     expect(valid.map((r) => r.line)).toEqual([3]);
     expect(invalid.map((r) => [r.line, r.problems])).toEqual([
       [2, [
-        'emailAddress: "x" is not a valid email address',
-        'expiresInDays: must be a whole number from 1 to 365 (got "400")',
+        'emailAddress: "x" is not a valid email address (has no "@")',
+        'expiresInDays: must be between 1 and 365 (got 400)',
         'notify: must be true or false (got "maybe")',
-        'publicMetadata: must be a JSON object, like {"team":"research"}',
+        'publicMetadata: must be a JSON object',
         'redirectUrl: must be an absolute http(s) URL or a path starting with "/"',
       ]],
       [4, ['emailAddress: duplicate of line 3']],
       [5, ['row has a different number of fields than the header (5)']],
-      [6, [expect.stringMatching(/^publicMetadata: is 90\d\d bytes, over the 8192-byte limit$/)]],
+      [6, [expect.stringMatching(/^publicMetadata: is 90\d\d bytes serialized, over the 8192-byte limit$/)]],
     ]);
   });
 

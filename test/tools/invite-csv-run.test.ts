@@ -7,7 +7,7 @@ import { fingerprintOf } from '../../tools/invite-csv/csv-rows.ts';
 import { EtaEstimator, formatDuration, formatEstimate } from '../../tools/invite-csv/eta.ts';
 import { createGatewayClient, type GatewayClient, type InvitationResult, type SendOutcome } from '../../tools/invite-csv/gateway-client.ts';
 import type { PlannedRow } from '../../tools/invite-csv/plan.ts';
-import { describeProgress, lineReporter, silentReporter } from '../../tools/invite-csv/progress.ts';
+import { barReporter, describeProgress, lineReporter, type ProgressParts, renderProgressLine, silentReporter, StatusLine } from '../../tools/invite-csv/progress.ts';
 import { runInvites } from '../../tools/invite-csv/run-invites.ts';
 import { StateStore } from '../../tools/invite-csv/state-store.ts';
 
@@ -71,7 +71,7 @@ describe('createGatewayClient', () => {
       [answer(429, gqlError('RATE_LIMITED', 'too often', { retryAfterSeconds: 42 })), { kind: 'refused', retryAfterMs: 42_000, rateLimited: true }],
       [answer(429, gqlError('RATE_LIMITED', "You are trying to access 'createInvitations' too often: this call counts 20 and the limit is 10 per window")), { kind: 'fatal' }],
       [answer(503, gqlError('SERVICE_UNAVAILABLE'), { 'retry-after': '3' }), { kind: 'refused', retryAfterMs: 3_000, rateLimited: false }],
-      [answer(401, gqlError('UNAUTHENTICATED', 'Authentication required')), { kind: 'fatal', reason: expect.stringMatching(/--key or GATEWAY_API_KEY/) }],
+      [answer(401, gqlError('UNAUTHENTICATED', 'Authentication required')), { kind: 'fatal', reason: expect.stringMatching(/GATEWAY_API_KEY or pass --key-file/) }],
       [answer(400, gqlError('GRAPHQL_VALIDATION_FAILED')), { kind: 'fatal' }],
       [answer(404, 'Not Found'), { kind: 'fatal', reason: expect.stringMatching(/is --url/) }],
       [answer(500, gqlError('INTERNAL_SERVER_ERROR', 'Unexpected error.')), { kind: 'unknown' }],
@@ -149,24 +149,28 @@ describe('runInvites', () => {
     expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED']);
   });
 
-  it('stops on a fatal answer with the rows untouched, and on an unknown one with the rows OUTCOME_UNKNOWN', async () => {
+  it('stops on a fatal answer with the rows NOT_SENT, and on an unknown one with the rows OUTCOME_UNKNOWN', async () => {
     const fatal = await run(rows(4), scripted([() => ({ kind: 'fatal', reason: 'UNAUTHENTICATED' })]).client);
-    expect(fatal.stoppedBecause).toBe('UNAUTHENTICATED');
-    expect(fatal.results.map((r) => r.outcome)).toEqual(Array(4).fill('PENDING'));
-    expect(state.get('p0@x.io')).toBeUndefined();
+    expect([fatal.stoppedBecause, fatal.stopKind]).toEqual(['UNAUTHENTICATED', 'refused']);
+    expect(fatal.results.map((r) => r.outcome)).toEqual(Array(4).fill('NOT_SENT'));
+    // Never sent: recorded as such, not as SENDING, so a rerun sends them like any other row.
+    expect(state.get('p0@x.io')).toMatchObject({ outcome: 'NOT_SENT', retryable: true });
 
     const unknown = await run(rows(4), scripted([() => ({ kind: 'unknown', reason: 'socket hang up' })]).client);
     expect(unknown.stoppedBecause).toMatch(/3 rows of that request may or may not have been invited/);
-    expect(unknown.results.map((r) => r.outcome)).toEqual(['OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'PENDING']);
+    expect(unknown.results.map((r) => r.outcome)).toEqual(['OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'OUTCOME_UNKNOWN', 'NOT_SENT']);
+    expect(unknown.stopKind).toBe('unreachable');
     expect(state.get('p2@x.io')?.outcome).toBe('OUTCOME_UNKNOWN');
   });
 
-  it('stops between requests when asked, leaving unsent rows PENDING', async () => {
+  it('stops between requests when asked, leaving unsent rows NOT_SENT in the results and the state file', async () => {
     const stop = new AbortController();
     const { client } = scripted([(items) => (stop.abort(), allCreated(items))]);
     const report = await runInvites({ rows: rows(5), state, client, chunkSize: 2, reporter: silentReporter, now: () => now, stopSignal: stop.signal });
-    expect(report.stoppedBecause).toBe('interrupted');
-    expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED', 'PENDING', 'PENDING', 'PENDING']);
+    expect([report.stoppedBecause, report.stopKind]).toEqual(['interrupted', 'interrupted']);
+    expect(report.results.map((r) => r.outcome)).toEqual(['CREATED', 'CREATED', 'NOT_SENT', 'NOT_SENT', 'NOT_SENT']);
+    const saved = await StateStore.open(state.path, 'http://gw/graphql');
+    expect(['p2@x.io', 'p3@x.io', 'p4@x.io'].map((k) => saved.get(k)?.outcome)).toEqual(['NOT_SENT', 'NOT_SENT', 'NOT_SENT']);
   });
 
   it('reports progress with the wait and an ETA', async () => {
@@ -180,5 +184,47 @@ describe('runInvites', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^1\/2 settled: created 1, failed 0, waiting 1; ETA 1h 00m; rate limited: resuming in 59m 5\ds \(at .+\)$/));
     expect(lines.at(-1)).toMatch(/^2\/2 settled: created 2, failed 0, waiting 0; ETA 0s$/);
     expect(describeProgress({ total: 1, created: 0, failed: 0, waiting: 1, eta: { ms: 60_000, atLeast: true }, at: 0, resumeAt: 60_000, waitReason: 'rate limited' }, 20_000)).toMatchObject({ eta: '>40s', note: expect.stringMatching(/^rate limited: resuming in 40s/) });
+  });
+});
+
+describe('the progress line on a terminal', () => {
+  const waiting = { total: 12_345, created: 10_000, failed: 1_234, waiting: 1_111, eta: { ms: 7_500_000, atLeast: false }, at: 0, resumeAt: 3_598_000, waitReason: 'rate limited' };
+  const parts: ProgressParts = { eta: '2h 05m', reason: 'rate limited', resumeIn: '59m 58s', resumeAt: '12:59:58 PM' };
+
+  it.each([40, 60, 80, 120, 200])('fits %i columns and always shows when the run resumes', (width) => {
+    const line = renderProgressLine(waiting, parts, width);
+    expect(line.length).toBeLessThanOrEqual(width);
+    expect(line).toContain('resuming in 59m 58s');
+  });
+
+  it("gives up the bar, the clock time, the counts' detail and the wording before the countdown", () => {
+    expect(renderProgressLine(waiting, parts, 200)).toMatch(/^[█░]+ 11234\/12345 \| created 10000  failed 1234  waiting 1111 \| ETA 2h 05m \| rate limited: resuming in 59m 58s \(at 12:59:58 PM\)$/);
+    expect(renderProgressLine(waiting, parts, 120)).toBe('11234/12345 | created 10000  failed 1234  waiting 1111 | ETA 2h 05m | rate limited: resuming in 59m 58s (at 12:59:58 PM)');
+    expect(renderProgressLine(waiting, parts, 80)).toBe('11234/12345 created 10000 failed 1234 | ETA 2h 05m | resuming in 59m 58s');
+    expect(renderProgressLine(waiting, parts, 20)).toBe('resuming in 59m 58s'.slice(-20));
+    const idle = { eta: '2h 05m', reason: '', resumeIn: '', resumeAt: '' };
+    expect(renderProgressLine(waiting, idle, 120)).not.toContain('resuming');
+  });
+
+  it('writes log lines whole, above the status line, while the countdown redraws it', () => {
+    let screen = '';
+    const status = new StatusLine({ write: (chunk: string) => ((screen += chunk), true), columns: 80 } as never);
+    const reporter = barReporter(status);
+    reporter.start({ ...waiting, created: 0, failed: 0 });
+    reporter.log('10 rows rate limited and not sent; retrying in 59m 58s');
+    reporter.progress(waiting);
+    reporter.log('the gateway refused the request, nothing was done (HTTP 503); retrying in 5s');
+    reporter.stop();
+    // What a terminal shows: each \r\x1b[2K erases the line so far; what is left are the finished lines.
+    const lines = screen.split('\n').map((line) => line.split('\r\x1b[2K').at(-1)!);
+    expect(lines.slice(0, 2)).toEqual([
+      '10 rows rate limited and not sent; retrying in 59m 58s',
+      'the gateway refused the request, nothing was done (HTTP 503); retrying in 5s',
+    ]);
+    expect(lines[2]).toMatch(/^11234\/12345 .*resuming in /);
+    expect(lines.at(-1)).toBe('');
+    for (const line of lines) expect(line.length).toBeLessThan(80);
+    // Every log line starts by erasing whatever status line was on screen.
+    expect(screen.split('\n').slice(0, 2).every((line) => line.startsWith('\r\x1b[2K') || line.includes('\r\x1b[2K'))).toBe(true);
   });
 });

@@ -13,7 +13,12 @@ waiting out Clerk's hourly limits. Resumable: rerun the same command to continue
 
 Options:
   --url <url>         GraphQL endpoint (default: $GATEWAY_URL or ${DEFAULT_URL})
-  --key <key>         API key, sent as a Bearer token (default: $GATEWAY_API_KEY)
+  --key-file <path>   read the API key from this file (default: $GATEWAY_API_KEY);
+                      the key is sent as a Bearer token and never printed
+  --redirect-origins <origins>
+                      the gateway's ALLOWED_REDIRECT_ORIGINS (comma-separated), so
+                      rows are checked against them (default: $ALLOWED_REDIRECT_ORIGINS,
+                      else paths only, the gateway's default)
   --out <file>        result CSV (default: <file.csv>.results.csv)
   --chunk-size <n>    rows per createInvitations request, 1-${MAX_CHUNK_SIZE} (default: ${DEFAULT_CHUNK_SIZE})
   --limit <n>         send at most n rows in this run
@@ -35,13 +40,26 @@ with the gateway's invitations query: found, it counts as created; certainly
 not created, it is sent again; otherwise it is not resent without
 --retry-unknown.
 
-Exit status: 0 every row created, 1 some row not created, 2 usage or file error.
-With --dry-run: 0 every row valid, 1 some row invalid.`;
+Rows are checked with the gateway's own validator, so a dry run refuses what the
+gateway would. Rows not sent (--limit, an interruption) are NOT_SENT in the
+results; rerun to send them.
+
+Exit status:
+  0  every row created (with --dry-run: every row valid)
+  1  the run finished and some rows were not created (see the results file);
+     with --dry-run: some row invalid
+  2  usage, file or setup error: bad options, an unreadable CSV or key file, or the
+     gateway refused the key or the URL
+  3  stopped early: interrupted (Ctrl-C), or the gateway could not be reached or
+     stopped answering; rerun the same command to continue`;
 
 export interface CliOptions {
   file: string;
   url: string;
   apiKey: string | undefined;
+  /** Read by the CLI (it may fail, and the key's file mode is checked there). */
+  keyFile: string | undefined;
+  redirectOrigins: string[];
   out: string;
   statePath: string;
   chunkSize: number;
@@ -53,6 +71,25 @@ export interface CliOptions {
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'usage-error'; message: string };
 
+export const KEY_ON_COMMAND_LINE =
+  '--key is not accepted: a key on the command line is saved in shell history and shown by ps. ' +
+  'Set GATEWAY_API_KEY or pass --key-file <path>.';
+
+/** Origins like https://app.example.com, as the gateway's ALLOWED_REDIRECT_ORIGINS lists them. */
+function parseOrigins(raw: string): string[] | string {
+  const origins = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) return `--redirect-origins: "${origin}" is not an origin like https://app.example.com`;
+  }
+  return origins.map((origin) => origin.replace(/\/$/, ''));
+}
+
 function positiveInt(name: string, raw: string | undefined, max = Number.MAX_SAFE_INTEGER): number | string | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -62,6 +99,11 @@ function positiveInt(name: string, raw: string | undefined, max = Number.MAX_SAF
 
 /** Reads argv and the environment; never exits, so it can be tested. */
 export function parseCliArgs(argv: string[], env: Record<string, string | undefined> = process.env): ParsedArgs {
+  // A key on the command line lands in shell history, in `ps` and in npm's echo of the command; refuse
+  // it without repeating it.
+  if (argv.some((arg) => arg === '--key' || arg.startsWith('--key='))) {
+    return { kind: 'usage-error', message: KEY_ON_COMMAND_LINE };
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -70,7 +112,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
       strict: true,
       options: {
         url: { type: 'string' },
-        key: { type: 'string' },
+        'key-file': { type: 'string' },
+        'redirect-origins': { type: 'string' },
         out: { type: 'string' },
         'chunk-size': { type: 'string' },
         limit: { type: 'string' },
@@ -100,12 +143,16 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   } catch {
     return { kind: 'usage-error', message: `--url must be an http(s) URL (got "${url}")` };
   }
+  const origins = parseOrigins(values['redirect-origins'] ?? env.ALLOWED_REDIRECT_ORIGINS ?? '');
+  if (typeof origins === 'string') return { kind: 'usage-error', message: origins };
   return {
     kind: 'run',
     options: {
       file,
       url,
-      apiKey: values.key ?? (env.GATEWAY_API_KEY || undefined),
+      apiKey: values['key-file'] === undefined ? env.GATEWAY_API_KEY || undefined : undefined,
+      keyFile: values['key-file'],
+      redirectOrigins: origins,
       out: values.out ?? `${file}.results.csv`,
       statePath: `${file}.state.json`,
       chunkSize,

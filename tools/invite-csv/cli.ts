@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseCliArgs, USAGE } from './args.ts';
 import { applyUnknownChecks, checkUnknownRows } from './check-unknown.ts';
 import { checkRows, CsvFileError, parseCsv } from './csv-rows.ts';
 import { createGatewayClient } from './gateway-client.ts';
-import { planRun } from './plan.ts';
+import { markNotSent, planRun } from './plan.ts';
 import { lineReporter, silentReporter } from './progress.ts';
 import { invalidResult, summarize, writeResults } from './results.ts';
 import { type Reporter, runInvites } from './run-invites.ts';
@@ -12,6 +12,8 @@ import { StateFileError, StateStore } from './state-store.ts';
 export const EXIT_OK = 0;
 export const EXIT_NOT_ALL_CREATED = 1;
 export const EXIT_USAGE = 2;
+/** Stopped before the end: interrupted, or the gateway unreachable. A rerun continues. */
+export const EXIT_STOPPED = 3;
 
 /** Everything the CLI touches outside its arguments, so tests can run it in process. */
 export interface CliIo {
@@ -29,6 +31,26 @@ export interface CliIo {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/**
+ * The key from --key-file: its first line, trimmed. Errors name the file, never its content. A file
+ * others can read is used but warned about, since the key grants the right to invite anyone.
+ */
+async function readKeyFile(path: string, warn: (line: string) => void): Promise<string | { error: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { error: `cannot read --key-file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const key = text.split(/\r?\n/, 1)[0]!.trim();
+  if (!key) return { error: `--key-file ${path} is empty` };
+  const mode = (await stat(path)).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    warn(`clerk-invite: warning: ${path} can be read by other users (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 ${path}`);
+  }
+  return key;
+}
+
 /** The whole command: parse, check, plan, send, write results. Returns the exit status. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const args = parseCliArgs(argv, io.env);
@@ -41,6 +63,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   const options = args.options;
+  if (options.keyFile !== undefined) {
+    const key = await readKeyFile(options.keyFile, io.err);
+    if (typeof key !== 'string') {
+      io.err(`clerk-invite: ${key.error}`);
+      return EXIT_USAGE;
+    }
+    options.apiKey = key;
+  }
 
   let text: string;
   try {
@@ -52,7 +82,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let checked;
   let state: StateStore;
   try {
-    checked = checkRows(parseCsv(text));
+    checked = checkRows(parseCsv(text), { allowedRedirectOrigins: options.redirectOrigins });
     state = await StateStore.open(options.statePath, options.url, io.now);
   } catch (error) {
     if (error instanceof CsvFileError) io.err(`clerk-invite: ${options.file}: ${error.message}`);
@@ -118,14 +148,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`clerk-invite: cannot write ${path}: ${(error as Error).message}`);
     return EXIT_USAGE;
   }
-  const later = plan.later.map((row) => ({
-    line: row.line,
-    emailAddress: row.input.emailAddress,
-    outcome: 'PENDING' as const,
-    invitationId: '',
-    message: 'not sent in this run (--limit); rerun to continue',
-  }));
+  const laterMessage = 'not sent in this run (--limit); rerun to continue';
+  const later = plan.later.map((row) => {
+    markNotSent(state, row, laterMessage);
+    return { line: row.line, emailAddress: row.input.emailAddress, outcome: 'NOT_SENT' as const, invitationId: '', message: laterMessage };
+  });
   const rows = [...checked.invalid.map(invalidResult), ...plan.settled, ...report.results, ...later];
+  try {
+    if (later.length > 0) await state.save();
+  } catch (error) {
+    io.err(`clerk-invite: cannot write ${options.statePath}: ${(error as Error).message}`);
+    return EXIT_USAGE;
+  }
   try {
     await writeResults(options.out, rows);
   } catch (error) {
@@ -134,5 +168,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (report.stoppedBecause) io.err(`stopped: ${report.stoppedBecause.replace(/\.+$/, '')}. Rerun the same command to continue.`);
   io.out(`${summarize(rows)}. Results: ${options.out}`);
+  if (report.stopKind === 'interrupted' || report.stopKind === 'unreachable') return EXIT_STOPPED;
+  if (report.stopKind === 'refused') return EXIT_USAGE;
   return rows.every((row) => row.outcome === 'CREATED') ? EXIT_OK : EXIT_NOT_ALL_CREATED;
 }

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { CsvError, parse } from 'csv-parse/sync';
-import { z } from 'zod';
 import type { InvitationInput, InvitationTemplateSlug } from '../../client/generated/graphql.js';
+import type { TemplateSlug } from '../../src/invitations/types.ts';
+import { emailKey, type InvitationInput as GatewayInput, validateItems } from '../../src/invitations/validate-item.ts';
 import type { ValidRow } from './types.ts';
 
 export const COLUMNS = ['emailAddress', 'expiresInDays', 'ignoreExisting', 'notify', 'publicMetadata', 'redirectUrl', 'templateSlug'] as const;
 export type Column = (typeof COLUMNS)[number];
-
-/** The gateway's limit; checked here too so a bad row is reported before anything is sent. */
-export const MAX_METADATA_BYTES = 8 * 1024;
 
 /** The file cannot be used at all (exit 2), as opposed to a bad row, which is reported and skipped. */
 export class CsvFileError extends Error {
@@ -83,8 +81,7 @@ export function parseCsv(text: string): CsvRecord[] {
   });
 }
 
-const email = z.email();
-const TEMPLATE_SLUGS: Record<string, InvitationTemplateSlug> = { invitation: 'INVITATION', waitlist_invitation: 'WAITLIST_INVITATION' };
+const TEMPLATE_SLUGS: Record<TemplateSlug, InvitationTemplateSlug> = { invitation: 'INVITATION', waitlist_invitation: 'WAITLIST_INVITATION' };
 
 function parseBoolean(raw: string): boolean | undefined {
   const value = raw.toLowerCase();
@@ -93,23 +90,58 @@ function parseBoolean(raw: string): boolean | undefined {
   return undefined;
 }
 
-function checkRedirect(value: string): string | undefined {
-  if (value.startsWith('/') && !value.startsWith('//')) return undefined;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : `must use http or https, not ${url.protocol}`;
-  } catch {
-    return 'must be an absolute http(s) URL or a path starting with "/"';
-  }
+export interface RowOptions {
+  /**
+   * The gateway's ALLOWED_REDIRECT_ORIGINS, which it does not publish. Empty, like the gateway's
+   * default, allows paths only.
+   */
+  allowedRedirectOrigins?: readonly string[];
 }
 
-/** Builds the GraphQL input of one row, collecting every problem instead of stopping at the first. */
-function checkRecord(values: CsvRecord['values']): { input: InvitationInput; problems: string[] } {
+/** Stands in for a bad address while the row's other fields are checked, so each field's problem is reported. */
+const PLACEHOLDER_ADDRESS = 'row@example.com';
+
+/** The gateway's own verdict on one item, as `field: reason` without the `invitations[0].` prefix. */
+function gatewayProblem(item: GatewayInput, options: RowOptions): { field: string; problem: string } | undefined {
+  const [verdict] = validateItems([item], { allowedRedirectOrigins: options.allowedRedirectOrigins ?? [] });
+  if (!verdict || verdict.ok) return undefined;
+  const problem = verdict.failure.message.replace(/^invitations\[0\]\./, '');
+  const field = problem.slice(0, problem.indexOf(':'));
+  // The gateway leaves the address out of its message (it logs messages); a row report is clearer with it.
+  if (field === 'emailAddress') return { field, problem: problem.replace(/^emailAddress: /, `emailAddress: ${JSON.stringify(item.emailAddress)} `) };
+  return { field, problem: problem.endsWith('ALLOWED_REDIRECT_ORIGINS') ? `${problem} (the gateway's list: pass it with --redirect-origins)` : problem };
+}
+
+/**
+ * Every problem the gateway's validator finds in the item. The first call judges the row exactly as
+ * the gateway will; the field it names is then taken out and the rest checked again, so one run of
+ * the tool reports all of a row's problems rather than one per rerun.
+ */
+function gatewayProblems(item: GatewayInput, options: RowOptions): string[] {
+  const problems: string[] = [];
+  let rest: GatewayInput = { ...item };
+  for (let i = 0; i < COLUMNS.length; i += 1) {
+    const found = gatewayProblem(rest, options);
+    if (!found) break;
+    problems.push(found.problem);
+    if (found.field === 'emailAddress') rest = { ...rest, emailAddress: PLACEHOLDER_ADDRESS };
+    else if (found.field in rest) rest = Object.fromEntries(Object.entries(rest).filter(([key]) => key !== found.field)) as unknown as GatewayInput;
+    else break;
+  }
+  return problems;
+}
+
+/**
+ * Builds the GraphQL input of one row. The cells are read here (numbers, booleans, JSON, the template
+ * name); whether the values are acceptable is decided by the gateway's own validator, so a dry run
+ * refuses exactly what the gateway would.
+ */
+function checkRecord(values: CsvRecord['values'], options: RowOptions): { input: InvitationInput; problems: string[] } {
   const problems: string[] = [];
   const emailAddress = (values.emailAddress ?? '').trim();
   const input: InvitationInput = { emailAddress };
+  const item: GatewayInput = { emailAddress };
   if (emailAddress === '') problems.push('emailAddress: is empty');
-  else if (!email.safeParse(emailAddress).success) problems.push(`emailAddress: "${emailAddress}" is not a valid email address`);
 
   const cell = (column: Column) => {
     const value = values[column]?.trim();
@@ -117,44 +149,46 @@ function checkRecord(values: CsvRecord['values']): { input: InvitationInput; pro
   };
   const days = cell('expiresInDays');
   if (days !== undefined) {
-    if (/^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 365) input.expiresInDays = Number(days);
-    else problems.push(`expiresInDays: must be a whole number from 1 to 365 (got "${days}")`);
+    if (/^[+-]?\d+$/.test(days)) item.expiresInDays = input.expiresInDays = Number(days);
+    else problems.push(`expiresInDays: must be a whole number (got "${days}")`);
   }
   for (const column of ['ignoreExisting', 'notify'] as const) {
     const raw = cell(column);
     if (raw === undefined) continue;
     const value = parseBoolean(raw);
     if (value === undefined) problems.push(`${column}: must be true or false (got "${raw}")`);
-    else input[column] = value;
+    else item[column] = input[column] = value;
   }
   const metadata = cell('publicMetadata');
   if (metadata !== undefined) {
-    let value: unknown;
     try {
-      value = JSON.parse(metadata);
+      item.publicMetadata = input.publicMetadata = JSON.parse(metadata) as Record<string, unknown>;
     } catch {
       problems.push('publicMetadata: is not valid JSON');
     }
-    if (value !== undefined) {
-      const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) problems.push('publicMetadata: must be a JSON object, like {"team":"research"}');
-      else if (bytes > MAX_METADATA_BYTES) problems.push(`publicMetadata: is ${bytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`);
-      else input.publicMetadata = value as Record<string, unknown>;
-    }
   }
   const redirectUrl = cell('redirectUrl');
-  if (redirectUrl !== undefined) {
-    const reason = checkRedirect(redirectUrl);
-    if (reason) problems.push(`redirectUrl: ${reason}`);
-    else input.redirectUrl = redirectUrl;
-  }
+  if (redirectUrl !== undefined) item.redirectUrl = input.redirectUrl = redirectUrl;
   const slug = cell('templateSlug');
   if (slug !== undefined) {
-    const value = TEMPLATE_SLUGS[slug.toLowerCase()];
+    // The gateway's validator reports an unknown name; the GraphQL enum could not even carry one.
+    item.templateSlug = slug.toLowerCase() as TemplateSlug;
+    const value = TEMPLATE_SLUGS[slug.toLowerCase() as TemplateSlug];
     if (value) input.templateSlug = value;
-    else problems.push(`templateSlug: must be invitation or waitlist_invitation (got "${slug}")`);
   }
-  return { input, problems };
+  const found = gatewayProblems(item, options);
+  // An empty address is already reported in plainer words.
+  problems.push(...(emailAddress === '' ? found.filter((p) => !p.startsWith('emailAddress:')) : found));
+  return { input, problems: sortByColumn(problems) };
+}
+
+/** Problems in the order of COLUMNS, so a row's report reads left to right whichever check found them. */
+function sortByColumn(problems: string[]): string[] {
+  const rank = (p: string) => {
+    const i = COLUMNS.indexOf(p.slice(0, p.indexOf(':')) as Column);
+    return i < 0 ? COLUMNS.length : i;
+  };
+  return problems.map((p, i) => [p, i] as const).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([p]) => p);
 }
 
 /** JSON with sorted keys, so the same row hashes the same however its metadata was written. */
@@ -168,18 +202,19 @@ function canonical(value: unknown): string {
 }
 
 export const fingerprintOf = (input: InvitationInput) => createHash('sha256').update(canonical(input)).digest('hex').slice(0, 16);
-export const emailKey = (address: string) => address.trim().toLowerCase();
+/** The gateway's key for an address, so the tool's duplicates are the gateway's duplicates. */
+export { emailKey };
 
 /**
  * Checks every row. The same address twice fails the later row: a second invitation for the same
  * person in one file is almost always a copy-paste slip, and Clerk would refuse it anyway.
  */
-export function checkRows(records: readonly CsvRecord[]): CheckedRows {
+export function checkRows(records: readonly CsvRecord[], options: RowOptions = {}): CheckedRows {
   const valid: ValidRow[] = [];
   const invalid: InvalidRow[] = [];
   const firstLine = new Map<string, number>();
   for (const record of records) {
-    const { input, problems } = checkRecord(record.values);
+    const { input, problems } = checkRecord(record.values, options);
     if (record.shapeProblem) problems.unshift(`row ${record.shapeProblem}`);
     const key = emailKey(input.emailAddress);
     const first = key ? firstLine.get(key) : undefined;

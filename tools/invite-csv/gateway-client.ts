@@ -69,7 +69,7 @@ function classifyErrors(response: Response, errors: GraphQLError[]): SendOutcome
   }
   if (code === 'SERVICE_UNAVAILABLE') return { kind: 'refused', retryAfterMs: retryAfterMs(response, first, 5), rateLimited: false, reason };
   if (NOTHING_DONE_CODES.has(code)) {
-    const hint = code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? ' Pass an API key with --key or GATEWAY_API_KEY.' : '';
+    const hint = code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? ' Set GATEWAY_API_KEY or pass --key-file with an API key the gateway accepts.' : '';
     return { kind: 'fatal', reason: reason + hint };
   }
   return { kind: 'unknown', reason };
@@ -122,7 +122,7 @@ export function createGatewayClient({ url, apiKey, timeoutMs = 120_000, fetch: f
         return { kind: 'answered', results };
       }
       if (body?.errors?.length) return classifyErrors(response, body.errors);
-      if (response.status === 401 || response.status === 403) return { kind: 'fatal', reason: `HTTP ${response.status}: pass an API key with --key or GATEWAY_API_KEY` };
+      if (response.status === 401 || response.status === 403) return { kind: 'fatal', reason: `HTTP ${response.status}: set GATEWAY_API_KEY or pass --key-file with an API key the gateway accepts` };
       if (response.status === 404 || response.status === 405) return { kind: 'fatal', reason: `HTTP ${response.status} from ${url}: is --url the gateway's /graphql endpoint?` };
       if (response.status === 429 || response.status === 503) {
         return { kind: 'refused', retryAfterMs: retryAfterMs(response, undefined, 30), rateLimited: response.status === 429, reason: `HTTP ${response.status}` };

@@ -1,6 +1,10 @@
 /** `clerk-invite` / `npm run invite`: see USAGE in args.ts. */
 import { runCli } from './cli.ts';
-import { barReporter } from './progress.ts';
+import { barReporter, StatusLine } from './progress.ts';
+
+// On a terminal every stderr line goes through the status line, so none lands in the middle of it.
+const status = process.stderr.isTTY ? new StatusLine(process.stderr) : undefined;
+const err = (line: string) => (status ? status.log(line) : process.stderr.write(`${line}\n`));
 
 const stop = new AbortController();
 const abort = new AbortController();
@@ -8,7 +12,7 @@ const abort = new AbortController();
 // Second: abandon it; those rows are recorded as unknown and are not resent blindly.
 process.on('SIGINT', () => {
   if (!stop.signal.aborted) {
-    process.stderr.write('\nstopping after the request in flight; Ctrl-C again to abandon it (its rows would need a check)\n');
+    err('stopping after the request in flight; Ctrl-C again to abandon it (its rows would need a check)');
     stop.abort();
   } else abort.abort();
 });
@@ -17,8 +21,8 @@ process.on('SIGTERM', () => stop.abort());
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  reporter: process.stderr.isTTY ? () => barReporter(process.stderr) : undefined,
+  err,
+  reporter: status ? () => barReporter(status) : undefined,
   stopSignal: stop.signal,
   abortSignal: abort.signal,
 });

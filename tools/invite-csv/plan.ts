@@ -39,6 +39,16 @@ export const UNKNOWN_NOT_RESENT =
  * whose earlier failure cannot change (non-retryable) is kept unless it was edited since. Unknown
  * outcomes are never resent silently.
  */
+/**
+ * Records that a row was left unsent, unless the state already says more: an unknown outcome must stay
+ * unknown (it decides how the row is resent), and a created or final row is not a row to send.
+ */
+export function markNotSent(state: { get(key: string): StateEntry | undefined; set(key: string, entry: Omit<StateEntry, 'updatedAt'>): void }, row: ValidRow, message: string): void {
+  const entry = state.get(row.key);
+  if (entry && !(entry.outcome === 'NOT_SENT' || (entry.retryable && entry.outcome !== 'OUTCOME_UNKNOWN'))) return;
+  state.set(row.key, { line: row.line, fingerprint: row.fingerprint, outcome: 'NOT_SENT', message, retryable: true });
+}
+
 export function planRun(valid: readonly ValidRow[], state: { get(key: string): StateEntry | undefined }, options: PlanOptions): Plan {
   const plan: Plan = { send: [], later: [], settled: [], unknown: [] };
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -64,7 +74,7 @@ export function planRun(valid: readonly ValidRow[], state: { get(key: string): S
         continue;
       }
       recheck = true;
-    } else if (entry && !entry.retryable && entry.fingerprint === row.fingerprint) {
+    } else if (entry && entry.outcome !== 'NOT_SENT' && !entry.retryable && entry.fingerprint === row.fingerprint) {
       plan.settled.push(result(row, entry, `${entry.message ?? ''} (earlier run; the row is unchanged, so it was not resent)`.trim()));
       continue;
     }

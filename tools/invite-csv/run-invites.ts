@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { EtaEstimator, type Estimate, formatDuration } from './eta.ts';
 import type { GatewayClient, InvitationResult } from './gateway-client.ts';
-import type { PlannedRow } from './plan.ts';
+import { markNotSent, type PlannedRow } from './plan.ts';
 import type { StateEntry, StateStore } from './state-store.ts';
 import type { OutcomeCode, ResultRow } from './types.ts';
 
@@ -49,7 +49,15 @@ export interface RunReport {
   results: ResultRow[];
   /** Why the run ended before every row was settled. */
   stoppedBecause?: string;
+  /**
+   * What kind of stop: asked to (`interrupted`), the gateway could not be reached or its answer was
+   * lost (`unreachable`: a rerun may get through), or it refused the request as such (`refused`:
+   * wrong key or URL, a chunk too large; a rerun as is will not help).
+   */
+  stopKind?: StopKind;
 }
+
+export type StopKind = 'interrupted' | 'unreachable' | 'refused';
 
 const realSleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
@@ -77,6 +85,11 @@ export async function runInvites(options: RunOptions): Promise<RunReport> {
   let resumeAt = 0;
   let waitReason = '';
   let stoppedBecause: string | undefined;
+  let stopKind: StopKind | undefined;
+  const stop = (kind: StopKind, why: string) => {
+    stopKind = kind;
+    stoppedBecause = why;
+  };
 
   const progress = (): Progress => {
     const at = now();
@@ -125,7 +138,7 @@ export async function runInvites(options: RunOptions): Promise<RunReport> {
     let transientRefusals = 0;
     while (queue.length > 0) {
       if (stopSignal.aborted) {
-        stoppedBecause = 'interrupted';
+        stop('interrupted', 'interrupted');
         break;
       }
       const waitMs = resumeAt - now();
@@ -155,16 +168,16 @@ export async function runInvites(options: RunOptions): Promise<RunReport> {
       } else if (outcome.kind === 'refused') {
         for (const row of chunk) state.restore(row.key, previous.get(row.key));
         queue.unshift(...chunk);
-        if (!outcome.rateLimited && ++transientRefusals >= maxAttempts) stoppedBecause = `${outcome.reason}, ${maxAttempts} times in a row`;
+        if (!outcome.rateLimited && ++transientRefusals >= maxAttempts) stop('unreachable', `${outcome.reason}, ${maxAttempts} times in a row`);
         else waitUntil(now() + outcome.retryAfterMs, outcome.rateLimited ? 'rate limited' : 'gateway unavailable');
         if (!stoppedBecause) reporter.log(`the gateway refused the request, nothing was done (${outcome.reason}); retrying in ${formatDuration(outcome.retryAfterMs)}`);
       } else if (outcome.kind === 'fatal') {
         for (const row of chunk) state.restore(row.key, previous.get(row.key));
         queue.unshift(...chunk);
-        stoppedBecause = outcome.reason;
+        stop('refused', outcome.reason);
       } else {
         for (const row of chunk) settle(row, 'OUTCOME_UNKNOWN', '', `${outcome.reason}. Check it in Clerk before sending it again (rerun with --retry-unknown).`);
-        stoppedBecause = `${outcome.reason}; ${rowsText(chunk.length)} of that request may or may not have been invited`;
+        stop(options.abortSignal?.aborted ? 'interrupted' : 'unreachable', `${outcome.reason}; ${rowsText(chunk.length)} of that request may or may not have been invited`);
       }
       await state.save();
       reporter.progress(progress());
@@ -177,7 +190,10 @@ export async function runInvites(options: RunOptions): Promise<RunReport> {
   for (const row of queue) {
     const last = state.get(row.key);
     const why = last?.outcome === 'RATE_LIMITED' ? 'rate limited when the run stopped' : 'not sent in this run';
-    results.set(row.key, { line: row.line, emailAddress: row.input.emailAddress, outcome: 'PENDING', invitationId: '', message: `${why}; rerun to continue` });
+    const message = `${why}; rerun to continue`;
+    results.set(row.key, { line: row.line, emailAddress: row.input.emailAddress, outcome: 'NOT_SENT', invitationId: '', message });
+    markNotSent(state, row, message);
   }
-  return { results: rows.map((row) => results.get(row.key)!), ...(stoppedBecause ? { stoppedBecause } : {}) };
+  if (queue.length > 0) await state.save();
+  return { results: rows.map((row) => results.get(row.key)!), ...(stoppedBecause ? { stoppedBecause, stopKind } : {}) };
 }

@@ -45,7 +45,15 @@ export function parseState(text: string, path: string, gatewayUrl: string): Map<
   if (data.gatewayUrl !== gatewayUrl) {
     throw new StateFileError(`${path} records a run against ${data.gatewayUrl}, not ${gatewayUrl}; pass --url ${data.gatewayUrl} to resume it, or use a copy of the CSV for the other gateway`);
   }
-  return new Map(Object.entries(data.rows));
+  return new Map(Object.entries(data.rows).map(([key, entry]) => [key, upgradeEntry(entry)]));
+}
+
+/**
+ * Earlier versions wrote PENDING for a row they had not sent. It never meant the row was settled,
+ * whatever `retryable` says, so it is read as NOT_SENT and sent again.
+ */
+function upgradeEntry(entry: StateEntry): StateEntry {
+  return (entry.outcome as string) === 'PENDING' ? { ...entry, outcome: 'NOT_SENT', retryable: true } : entry;
 }
 
 export function serializeState(rows: ReadonlyMap<string, StateEntry>, gatewayUrl: string): string {

@@ -2,9 +2,10 @@ import type { InvitationErrorCode, InvitationInput } from '../../client/generate
 
 /**
  * A row's outcome as the result CSV and the state file spell it: the gateway's codes, CREATED, and
- * PENDING for a row this run did not get to (a row limit, an interruption).
+ * NOT_SENT for a row this run did not get to (a row limit, an interruption). Not PENDING: that is
+ * Clerk's status of a created invitation, the opposite of what these rows are.
  */
-export type OutcomeCode = 'CREATED' | 'PENDING' | InvitationErrorCode;
+export type OutcomeCode = 'CREATED' | 'NOT_SENT' | InvitationErrorCode;
 
 /** One valid CSV row, ready to send. */
 export interface ValidRow {
