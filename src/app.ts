@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createAuthenticator } from './auth/authenticator.ts';
-import { batchWindowCapMs, InvitationBatcher } from './batcher/batcher.ts';
-import { BatchDispatcher } from './batcher/dispatcher.ts';
+import { InvitationFamilies } from './batcher/families.ts';
+import { createLane } from './batcher/lanes.ts';
 import { composeObservers, logObserver } from './batcher/log-observer.ts';
 import { createBudget, createGeneralBudget, defaultGeneralPer10s, resolveGeneral } from './budget/index.ts';
 import type { UpstreamBudget } from './budget/types.ts';
@@ -63,7 +63,37 @@ function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): Call
   };
 }
 
-/** The long-lived parts: one upstream client, one budget, one batcher per process. */
+/**
+ * Organization invitations have their own hourly calls at Clerk. Whether they count per instance or
+ * per organization is not documented: ORG_UPSTREAM_BUDGET_SCOPE picks, per instance by default.
+ */
+function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis | undefined; secretKey: string; config: Config; clock?: Clock }) {
+  const budgets = new Map<string, UpstreamBudget>();
+  return {
+    for(organizationId: string): UpstreamBudget {
+      const scope = config.orgUpstreamBudgetScope === 'instance' ? 'all' : organizationId;
+      let budget = budgets.get(scope);
+      if (!budget) {
+        budget = createBudget({
+          redis,
+          secretKey,
+          prefix: `cig:budget:org:${scope}:`,
+          bulkPerHour: config.orgUpstreamBulkPerHour,
+          singlePerHour: config.orgUpstreamSinglePerHour,
+          marginMs: config.upstreamTimeoutMs,
+          clock,
+        });
+        budgets.set(scope, budget);
+      }
+      return budget;
+    },
+    async close() {
+      await Promise.all([...budgets.values()].map((b) => b.close()));
+    },
+  };
+}
+
+/** The long-lived parts: one upstream client, budgets, and a batcher per invitation family. */
 function createServices({ config, logger, clerk, upstream: given, clock }: AppOptions) {
   const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
@@ -92,49 +122,50 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     marginMs: config.upstreamTimeoutMs,
     clock,
   });
-  let batcherRef: InvitationBatcher | undefined;
-  const metrics = new GatewayMetrics({ budget, pending: () => batcherRef?.pending ?? 0 });
-  const dispatcher = new BatchDispatcher({
-    upstream,
-    budget,
+  let families: InvitationFamilies | undefined;
+  const metrics = new GatewayMetrics({ budget, pending: () => families?.pending ?? 0 });
+  const settings = {
     policy: config.upstreamChannels,
-    bulkPerHour: config.upstreamBulkPerHour,
-    singlePerHour: config.upstreamSinglePerHour,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    batchWindowMs: config.batchWindowMs,
+    batchWindowMaxMs: config.batchWindowMaxMs,
+    maxPending: config.maxPendingInvitations,
     now: clock && (() => clock.now()),
     observer: composeObservers(metrics.observer, logObserver(logger)),
+    onBatch: (size: number, waitMs: number) => metrics.batch(size, waitMs),
+  };
+  const instance = createLane(upstream, budget, { ...settings, bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour });
+  const orgBudget = organizationBudgets({ redis, secretKey: clerk.secretKey, config, clock });
+  families = new InvitationFamilies((family) => {
+    if (family.kind === 'instance') return instance;
+    const orgUpstream = upstream.forOrganization?.(family.organizationId);
+    if (!orgUpstream) throw new Error('this Clerk client has no organizations');
+    const limits = { bulkPerHour: config.orgUpstreamBulkPerHour, singlePerHour: config.orgUpstreamSinglePerHour };
+    return createLane(orgUpstream, orgBudget.for(family.organizationId), { ...settings, ...limits });
   });
-  const batcher = new InvitationBatcher({
-    send: (items, deadline) => dispatcher.send(items, deadline),
-    requestTimeoutMs: config.requestTimeoutMs,
-    windowMs: config.batchWindowMs,
-    windowMaxMs: batchWindowCapMs(config),
-    scarcity: () => (config.upstreamChannels === 'single' ? 0 : dispatcher.scarcity()),
-    blocked: { known: () => dispatcher.blockedUntil() > 0, check: () => dispatcher.checkBlocked() },
-    // A later asker of a busy address still needs time for a call of its own after waiting.
-    minCallMs: config.upstreamTimeoutMs,
-    maxPending: config.maxPendingInvitations,
-    onBatch: (size, waitMs) => metrics.batch(size, waitMs),
-  });
-  batcherRef = batcher;
   const services: GatewayServices = {
-    batcher,
+    batcher: instance.batcher,
+    families,
     upstream,
     budget,
+    orgBudget: (organizationId) => orgBudget.for(organizationId),
     generalBudget,
     limits: { maxInvitationsPerRequest: config.maxInvitationsPerRequest, requestTimeoutMs: config.requestTimeoutMs },
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     metrics,
     validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
-    recover: (items, since) => dispatcher.recover(items, since, Date.now() + config.requestTimeoutMs),
+    orgPolicy: { roles: config.orgInviterRoles, permissions: config.orgInviterPermissions },
+    recover: instance.recover,
   };
   return {
     services,
     redis,
     metrics,
     async close() {
-      await batcher.drain();
+      await families.drain();
       await budget.close();
+      await orgBudget.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -169,7 +200,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
     callerLimits,
     beginShutdown() {
       closing = true;
-      gateway.services.batcher.flush();
+      gateway.services.families.flush();
     },
     async close() {
       closing = true;

@@ -10,6 +10,8 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** Invite people and manage invitations: an inviter role or permission, an allowed machine, or an API key. */
     inviter: boolean;
+    /** Someone who might act on an organization: a session in one, or an API key; each field checks which organization. */
+    organizationCaller: boolean;
   };
   Scalars: {
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
@@ -29,7 +31,10 @@ export const builder = new SchemaBuilder<{
   // Scope-auth first, so its check wraps the resolvers the other plugins build.
   plugins: [ScopeAuthPlugin, RelayPlugin, DirectivesPlugin],
   scopeAuth: {
-    authScopes: (context) => ({ inviter: context.caller.inviter === true }),
+    authScopes: (context) => ({
+      inviter: context.caller.inviter === true,
+      organizationCaller: context.caller.kind === 'apikey' || (context.caller.kind === 'user' && Boolean(context.caller.org?.id)),
+    }),
     unauthorizedError: (_parent, context) => notAllowed(context.caller),
   },
   relay: {

@@ -28,6 +28,10 @@ export interface Config {
   inviterRoles: string[];
   /** Organization permissions that may invite (any match grants). */
   inviterPermissions: string[];
+  /** Organization roles whose sessions may invite into their active organization. */
+  orgInviterRoles: string[];
+  /** Organization permissions whose sessions may invite into their active organization. */
+  orgInviterPermissions: string[];
   /** Clerk machine ids (`mch_…`) whose M2M tokens may invite. */
   inviterMachines: string[];
   /** Organizations whose roles and permissions count; empty: any organization. */
@@ -59,6 +63,11 @@ export interface Config {
   maxPendingInvitations: number;
   upstreamBulkPerHour: number;
   upstreamSinglePerHour: number;
+  /** Clerk's hourly calls for organization invitations: bulk (50) and single (250). */
+  orgUpstreamBulkPerHour: number;
+  orgUpstreamSinglePerHour: number;
+  /** Whether those allowances are per Clerk instance (the safe reading) or per organization. */
+  orgUpstreamBudgetScope: 'instance' | 'organization';
   upstreamChannels: 'auto' | 'bulk' | 'single';
   upstreamTimeoutMs: number;
   /** Clerk's general limit per 10 s; absent: 1000 for an sk_live_ key, 100 otherwise. */
@@ -125,6 +134,11 @@ const jwtKey = z.string().transform((value, ctx) => {
   }
 });
 
+const roleKeys = commaList((item) => (/^org:[\w:-]+$/.test(item) ? undefined : `"${item}" is not a Clerk role key like org:admin`));
+const permissionKeys = commaList((item) =>
+  /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
+);
+
 const apiKeyEntry = /^([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})$/;
 const apiKeys = commaList((item) => {
   if (apiKeyEntry.test(item)) return undefined;
@@ -151,10 +165,10 @@ const schema = z.object({
   CLERK_JWT_KEY: jwtKey.optional(),
   CLERK_AUTHORIZED_PARTIES: origins.default([]),
   CLERK_M2M_AUDIENCE: commaList((item) => (/^\S{1,1024}$/.test(item) ? undefined : `"${item.slice(0, 64)}" is not an audience value (no spaces, at most 1024 characters)`)).default([]),
-  INVITER_ROLES: commaList((item) => (/^org:[\w:-]+$/.test(item) ? undefined : `"${item}" is not a Clerk role key like org:admin`)).default(['org:admin']),
-  INVITER_PERMISSIONS: commaList((item) =>
-    /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
-  ).default([]),
+  INVITER_ROLES: roleKeys.default(['org:admin']),
+  INVITER_PERMISSIONS: permissionKeys.default([]),
+  ORG_INVITER_ROLES: roleKeys.default(['org:admin']),
+  ORG_INVITER_PERMISSIONS: permissionKeys.default([]),
   INVITER_ORGS: commaList((item) => (/^org_\w+$/.test(item) ? undefined : `"${item}" is not a Clerk organization id like org_…`)).default([]),
   INVITER_MACHINES: commaList((item) => (/^mch_\w+$/.test(item) ? undefined : `"${item}" is not a Clerk machine id like mch_…`)).default([]),
   GATEWAY_API_KEYS: apiKeys.default([]),
@@ -188,6 +202,9 @@ const schema = z.object({
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),
   UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(100),
+  ORG_UPSTREAM_BULK_PER_HOUR: positiveInt.default(50),
+  ORG_UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(250),
+  ORG_UPSTREAM_BUDGET_SCOPE: z.enum(['instance', 'organization']).default('instance'),
   UPSTREAM_CHANNELS: z.enum(['auto', 'bulk', 'single']).default('auto'),
   UPSTREAM_TIMEOUT_MS: positiveInt.max(300_000).default(10_000),
   UPSTREAM_GENERAL_PER_10S: positiveInt.max(1_000_000).optional(),
@@ -251,6 +268,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     clerkM2mAudience: e.CLERK_M2M_AUDIENCE,
     inviterRoles: e.INVITER_ROLES,
     inviterPermissions: e.INVITER_PERMISSIONS,
+    orgInviterRoles: e.ORG_INVITER_ROLES,
+    orgInviterPermissions: e.ORG_INVITER_PERMISSIONS,
     inviterMachines: e.INVITER_MACHINES,
     inviterOrgs: e.INVITER_ORGS,
     apiKeys: e.GATEWAY_API_KEYS,
@@ -273,6 +292,9 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     maxPendingInvitations: e.MAX_PENDING_INVITATIONS,
     upstreamBulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
     upstreamSinglePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
+    orgUpstreamBulkPerHour: e.ORG_UPSTREAM_BULK_PER_HOUR,
+    orgUpstreamSinglePerHour: e.ORG_UPSTREAM_SINGLE_PER_HOUR,
+    orgUpstreamBudgetScope: e.ORG_UPSTREAM_BUDGET_SCOPE,
     upstreamChannels: e.UPSTREAM_CHANNELS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamGeneralPer10s: e.UPSTREAM_GENERAL_PER_10S,

@@ -1,6 +1,8 @@
 import type { InvitationBatcher } from './batcher/batcher.ts';
 import type { GeneralBudget } from './budget/general.ts';
 import type { Caller } from './auth/caller.ts';
+import type { OrganizationInviterPolicy } from './auth/rights.ts';
+import type { InvitationFamilies } from './batcher/families.ts';
 import type { UpstreamBudget } from './budget/types.ts';
 import type { Upstream } from './clerk/upstream.ts';
 import type { IdempotencyStore } from './invitations/idempotency.ts';
@@ -10,7 +12,12 @@ import type { GatewayMetrics } from './metrics.ts';
 
 /** Long-lived parts shared by every request of one gateway process. */
 export interface GatewayServices {
+  /** The instance invitations' batcher; organization invitations have a lane each in `families`. */
   batcher: InvitationBatcher;
+  families: InvitationFamilies;
+  /** An organization's budget for its invitation calls (shared by all when the scope is the instance). */
+  orgBudget(organizationId: string): UpstreamBudget;
+  orgPolicy: OrganizationInviterPolicy;
   upstream: Upstream;
   budget: UpstreamBudget;
   /** Clerk's general per-instance allowance, spent by every call that is not a create. */

@@ -1,6 +1,6 @@
 import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
 import { UpstreamFailure } from '../clerk/classify.ts';
-import type { InvitationStatusFilter } from '../clerk/upstream.ts';
+import type { InvitationStatusFilter, Upstream } from '../clerk/upstream.ts';
 import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
 import type { InvitationRecord } from '../invitations/types.ts';
@@ -37,7 +37,11 @@ function offsetAfter(after: string): number {
 }
 
 /** One page of Clerk's invitation list, newest first (Clerk's order), as a Relay connection. */
-export async function listInvitations({ services }: GatewayContext, args: ListInvitationsArgs): Promise<InvitationPage> {
+export async function listInvitations(
+  { services }: GatewayContext,
+  args: ListInvitationsArgs,
+  upstream: Upstream = services.upstream,
+): Promise<InvitationPage> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (first < 1 || first > MAX_PAGE_SIZE) {
     throw new BadUserInputError(`first: must be between 1 and ${MAX_PAGE_SIZE} (got ${first}).`, { field: 'first' });
@@ -49,7 +53,7 @@ export async function listInvitations({ services }: GatewayContext, args: ListIn
   const offset = args.after == null ? 0 : offsetAfter(args.after);
   let page;
   try {
-    page = await services.upstream.list({ status: args.status ?? undefined, query, limit: first, offset });
+    page = await upstream.list({ status: args.status ?? undefined, query, limit: first, offset });
   } catch (error) {
     throw toUpstreamCallError(error, 'list invitations', false);
   }
@@ -66,13 +70,21 @@ export async function listInvitations({ services }: GatewayContext, args: ListIn
   };
 }
 
+/** Which invitations a revoke is for: the application's (`inv_…`) or one organization's (`orginv_…`). */
+export interface RevokeTarget {
+  upstream: Upstream;
+  idPattern: RegExp;
+  idForm: string;
+}
+
 /** Revokes a pending invitation so its link stops working; Clerk's 404 and 400s become precise errors. */
-export async function revokeInvitation({ services }: GatewayContext, id: string): Promise<InvitationRecord> {
-  if (!INVITATION_ID.test(id)) {
-    throw new BadUserInputError(`id: ${JSON.stringify(id.slice(0, 80))} is not a Clerk invitation id (inv_…).`, { field: 'id' });
+export async function revokeInvitation({ services }: GatewayContext, id: string, target?: RevokeTarget): Promise<InvitationRecord> {
+  const { upstream, idPattern, idForm } = target ?? { upstream: services.upstream, idPattern: INVITATION_ID, idForm: 'inv_…' };
+  if (!idPattern.test(id)) {
+    throw new BadUserInputError(`id: ${JSON.stringify(id.slice(0, 80))} is not a Clerk invitation id (${idForm}).`, { field: 'id' });
   }
   try {
-    return await services.upstream.revoke(id);
+    return await upstream.revoke(id);
   } catch (error) {
     if (error instanceof UpstreamFailure && error.info.kind === 'rejected') {
       const { status, errors, traceId } = error.info;

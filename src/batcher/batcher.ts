@@ -86,6 +86,11 @@ export class InvitationBatcher {
     return this.pendingCount;
   }
 
+  /** Nothing waits, nothing is in flight, nobody waits for an answer: the batcher can be let go. */
+  get idle(): boolean {
+    return this.pendingCount === 0 && this.unanswered.size === 0 && this.batchesInFlight.size === 0 && this.open === undefined;
+  }
+
   load(key: BatchKey): Promise<InvitationOutcome> {
     // The deadline is fixed when the caller first asks, and kept however long it waits behind others.
     const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;

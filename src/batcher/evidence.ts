@@ -43,6 +43,8 @@ export class KnownInvitations {
 /** The parameters Clerk shows back on an invitation match what the call sent. */
 export function matchesParams(params: InvitationParams, invitation: InvitationRecord): boolean {
   if (!isDeepStrictEqual(invitation.publicMetadata ?? {}, params.publicMetadata ?? {})) return false;
+  if (params.role !== undefined && invitation.role !== undefined && invitation.role !== params.role) return false;
+  if (invitation.privateMetadata !== undefined && !isDeepStrictEqual(invitation.privateMetadata ?? {}, params.privateMetadata ?? {})) return false;
   if (invitation.expiresAt === null) return true;
   const expected = invitation.createdAt + (params.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS) * DAY_MS;
   return Math.abs(invitation.expiresAt - expected) <= EXPIRY_SLACK_MS;

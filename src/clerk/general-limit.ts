@@ -47,6 +47,13 @@ export class GeneralLimitedUpstream implements Upstream {
     return this.inner.clock;
   }
 
+  /** An organization's calls draw on the same per-instance allowance. */
+  forOrganization(organizationId: string): Upstream {
+    const inner = this.inner.forOrganization?.(organizationId);
+    if (!inner) throw new Error('this Clerk client has no organizations');
+    return new GeneralLimitedUpstream(inner, this.options);
+  }
+
   createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
     this.charge();
     return this.inner.createBulk(items);

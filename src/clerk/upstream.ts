@@ -3,6 +3,7 @@ import type { InvitationParams, InvitationRecord } from '../invitations/types.ts
 import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
 import { ClerkClock } from './clerk-clock.ts';
+import { organizationUpstream } from './organization-upstream.ts';
 import { CallDeadlineError, traceCall } from './transport.ts';
 
 export type InvitationStatusFilter = InvitationRecord['status'];
@@ -35,6 +36,8 @@ export interface Upstream {
   existingUsers(emails: string[]): Promise<Set<string>>;
   /** Clerk's clock as its answers showed it; absent for stand-ins that share the gateway's clock. */
   readonly clock?: ClerkClock;
+  /** The same calls for one organization's invitations; absent for stand-ins without organizations. */
+  forOrganization?(organizationId: string): Upstream;
 }
 
 export interface ClerkUpstreamOptions {
@@ -113,6 +116,10 @@ export class ClerkUpstream implements Upstream {
       for (const { emailAddress } of user.emailAddresses ?? []) if (asked.has(emailKey(emailAddress))) found.add(emailKey(emailAddress));
     }
     return found;
+  }
+
+  forOrganization(organizationId: string): Upstream {
+    return organizationUpstream({ clerk: this.clerk, call: (run) => this.call(run), clock: this.clock }, organizationId);
   }
 
   async revoke(id: string): Promise<InvitationRecord> {

@@ -1,12 +1,13 @@
+import { INSTANCE, type Family, type FamilyLane } from '../batcher/families.ts';
 import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
-import { invitationsFingerprint, runIdempotent } from './idempotency.ts';
+import { idempotencyScope, invitationsFingerprint, runIdempotent } from './idempotency.ts';
 import type { InvitationOutcome } from './types.ts';
-import { validateItems, type InvitationInput } from './validate-item.ts';
+import { validateItems, type InvitationInput, type ValidatedItem } from './validate-item.ts';
 
-async function recoverItems(services: GatewayContext['services'], checked: ReturnType<typeof validateItems>, cutOffAt: number) {
+async function recoverItems(lane: FamilyLane, checked: ValidatedItem[], cutOffAt: number) {
   const valid = checked.flatMap((item) => (item.ok ? [item.params] : []));
-  const recovered = valid.length > 0 ? await services.recover(valid, cutOffAt) : [];
+  const recovered = valid.length > 0 ? await lane.recover(valid, cutOffAt) : [];
   let next = 0;
   return checked.map((item) => (item.ok ? recovered[next++]! : item.failure));
 }
@@ -16,27 +17,36 @@ export interface CreateInvitationsResult {
   results: InvitationOutcome[];
 }
 
+export interface InviteOptions {
+  /** Whose invitations: the application's (default) or one organization's. */
+  family?: Family;
+  /** Organization invitations carry the inviting admin; set from the caller, never from input. */
+  inviterUserId?: string;
+}
+
 /**
- * Checks the call, fails bad items on their own, and hands the good ones to the shared batcher, which
- * may send them together with other callers' items.
+ * Checks the call, fails bad items on their own, and hands the good ones to the family's shared
+ * batcher, which may send them together with other callers' items.
  */
 export async function createInvitations(
   context: GatewayContext,
   inputs: readonly InvitationInput[],
   idempotencyKey?: string | null,
+  options: InviteOptions = {},
 ): Promise<CreateInvitationsResult> {
   const key = idempotencyKey ?? context.idempotencyKey;
+  const family = options.family ?? INSTANCE;
   const answer = key
     ? await runIdempotent({
         store: context.services.idempotency,
-        scope: context.caller.id,
+        scope: idempotencyScope(context.caller.id, family),
         key,
         fingerprint: invitationsFingerprint(inputs),
         waitMs: context.services.limits.requestTimeoutMs,
-        run: () => invite(context, inputs),
-        recover: (startedAt) => invite(context, inputs, startedAt),
+        run: () => invite(context, inputs, options),
+        recover: (startedAt) => invite(context, inputs, options, startedAt),
       })
-    : await invite(context, inputs);
+    : await invite(context, inputs, options);
   return answer;
 }
 
@@ -44,6 +54,7 @@ export async function createInvitations(
 async function invite(
   { services, caller, requestId }: GatewayContext,
   inputs: readonly InvitationInput[],
+  { family = INSTANCE, inviterUserId }: InviteOptions,
   cutOffAt?: number,
 ): Promise<CreateInvitationsResult> {
   const max = services.limits.maxInvitationsPerRequest;
@@ -56,10 +67,12 @@ async function invite(
     });
   }
   const checked = validateItems(inputs, services.validation);
+  if (inviterUserId) for (const item of checked) if (item.ok) item.params.inviterUserId = inviterUserId;
+  const lane = services.families.lane(family);
   const results =
     cutOffAt === undefined
-      ? await Promise.all(checked.map((item) => (item.ok ? services.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure)))
-      : await recoverItems(services, checked, cutOffAt);
+      ? await Promise.all(checked.map((item) => (item.ok ? lane.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure)))
+      : await recoverItems(lane, checked, cutOffAt);
   services.metrics.outcomes(results);
   return { results };
 }

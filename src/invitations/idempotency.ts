@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BadUserInputError, GatewayError, ServiceUnavailableError } from '../errors.ts';
+import { INSTANCE, type Family } from '../batcher/families.ts';
 import { fingerprintable, type InvitationInput } from './validate-item.ts';
 
 /** A retry with the same key within this time gets the first answer instead of inviting again. */
@@ -206,13 +207,24 @@ export async function isReplay(store: IdempotencyStore, scope: string, key: stri
   return entry?.state === 'done' && entry.fingerprint === invitationsFingerprint(inputs);
 }
 
+/** Keys are per caller, and per organization for its invitations: one key never answers for another list. */
+export const idempotencyScope = (callerId: string, family: Family) =>
+  family.kind === 'instance' ? callerId : `${callerId}:org:${family.organizationId}`;
+
 /**
- * For the caller limit: a createInvitations call that will be answered from a stored answer invites
- * nobody, so it spends none of the caller's limit. Keys are per caller, from the argument or the header.
+ * For the caller limit: a create call that will be answered from a stored answer invites nobody, so
+ * it spends none of the caller's limit. Keys come from the argument or the header.
  */
 export function exemptReplays(store: IdempotencyStore) {
-  return (coordinate: string, args: Record<string, unknown>, context: { caller: { id: string }; idempotencyKey?: string }) =>
-    coordinate === 'Mutation.createInvitations'
-      ? isReplay(store, context.caller.id, (args['idempotencyKey'] as string | null) ?? context.idempotencyKey, args['invitations'] as InvitationInput[])
-      : Promise.resolve(false);
+  return (coordinate: string, args: Record<string, unknown>, context: { caller: { id: string }; idempotencyKey?: string }) => {
+    const family: Family | undefined =
+      coordinate === 'Mutation.createInvitations'
+        ? INSTANCE
+        : coordinate === 'Mutation.createOrganizationInvitations'
+          ? { kind: 'organization', organizationId: String(args['organizationId']) }
+          : undefined;
+    if (!family) return Promise.resolve(false);
+    const key = (args['idempotencyKey'] as string | null) ?? context.idempotencyKey;
+    return isReplay(store, idempotencyScope(context.caller.id, family), key, args['invitations'] as InvitationInput[]);
+  };
 }

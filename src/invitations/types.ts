@@ -19,6 +19,12 @@ export interface InvitationParams {
   publicMetadata?: Record<string, unknown>;
   redirectUrl?: string;
   templateSlug?: TemplateSlug;
+  /** Organization invitations only: the role key the invitee gets, e.g. `org:member`. */
+  role?: string;
+  /** Organization invitations only: metadata only the Backend API reads. */
+  privateMetadata?: Record<string, unknown>;
+  /** Organization invitations only: the admin who invites (a session's user). */
+  inviterUserId?: string;
 }
 
 /** An invitation as Clerk returned it, with timestamps in Unix milliseconds. */
@@ -32,6 +38,11 @@ export interface InvitationRecord {
   expiresAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Organization invitations only. */
+  organizationId?: string;
+  role?: string;
+  roleName?: string | null;
+  privateMetadata?: Record<string, unknown>;
 }
 
 export interface InvitationCreated {

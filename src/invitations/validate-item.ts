@@ -21,7 +21,14 @@ export interface InvitationInput {
   publicMetadata?: Record<string, unknown> | null;
   redirectUrl?: string | null;
   templateSlug?: TemplateSlug | null;
+  /** Organization invitations: the role key the invitee gets. */
+  role?: string | null;
+  /** Organization invitations: metadata only the Backend API reads. */
+  privateMetadata?: Record<string, unknown> | null;
 }
+
+/** A role key as Clerk writes them (`org:admin`, `org:member`, custom `org:billing_manager`); Clerk decides whether it exists. */
+const ROLE_KEY = /^org:[A-Za-z0-9_:-]{1,60}$/;
 
 export interface ValidationOptions {
   /** Origins that absolute redirect URLs must match; undefined allows any http(s) origin. */
@@ -81,6 +88,13 @@ function findProblem(input: InvitationInput, options: ValidationOptions): string
     const reason = typeof input.redirectUrl === 'string' ? checkRedirect(input.redirectUrl, options) : 'must be a string';
     if (reason) return `redirectUrl: ${reason}`;
   }
+  if (input.role != null && !(typeof input.role === 'string' && ROLE_KEY.test(input.role))) {
+    return `role: must be a role key like org:member (got ${JSON.stringify(String(input.role).slice(0, 80))})`;
+  }
+  if (input.privateMetadata != null) {
+    const reason = checkMetadata(input.privateMetadata);
+    if (reason) return `privateMetadata: ${reason}`;
+  }
   if (input.templateSlug != null && !TEMPLATE_SLUGS.includes(input.templateSlug)) {
     return `templateSlug: must be one of ${TEMPLATE_SLUGS.join(', ')} (got ${String(input.templateSlug)})`;
   }
@@ -96,6 +110,8 @@ function toParams(input: InvitationInput): InvitationParams {
   if (input.publicMetadata != null) params.publicMetadata = input.publicMetadata;
   if (input.redirectUrl != null) params.redirectUrl = input.redirectUrl;
   if (input.templateSlug != null) params.templateSlug = input.templateSlug;
+  if (input.role != null) params.role = input.role;
+  if (input.privateMetadata != null) params.privateMetadata = input.privateMetadata;
   return params;
 }
 

@@ -9,7 +9,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { BadUserInputError } from '../errors.ts';
 
-const CREATE = 'createInvitations';
+/** The fields that create invitations; each must stand alone in its mutation. */
+const CREATES = new Set(['createInvitations', 'createOrganizationInvitations']);
 /** Enough names to make the refusal readable; the list is capped so a large document stays cheap. */
 const NAMES_SHOWN = 5;
 
@@ -17,8 +18,10 @@ const NAMES_SHOWN = 5;
 export interface RootFields {
   /** Root field selections; every alias and every spread of a fragment counts again. `__typename` is not counted. */
   count: number;
-  /** How many of them are createInvitations. */
+  /** How many of them create invitations. */
   creates: number;
+  /** The first create field's name. */
+  create?: string;
   /** The first few distinct field names. */
   names: string[];
 }
@@ -28,6 +31,7 @@ const NONE: RootFields = { count: 0, creates: 0, names: [] };
 function add(total: RootFields, part: RootFields): void {
   total.count += part.count;
   total.creates += part.creates;
+  total.create ??= part.create;
   for (const name of part.names) if (total.names.length < NAMES_SHOWN && !total.names.includes(name)) total.names.push(name);
 }
 
@@ -57,7 +61,7 @@ export function rootFieldsOf(
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        if (name !== '__typename') add(total, { count: 1, creates: name === CREATE ? 1 : 0, names: [name] });
+        if (name !== '__typename') add(total, { count: 1, creates: CREATES.has(name) ? 1 : 0, create: CREATES.has(name) ? name : undefined, names: [name] });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         add(total, walk(selection.selectionSet));
       } else {
@@ -90,12 +94,13 @@ export function singleCreateInvitationsRule(maxInvitationsPerRequest: number) {
         const fields = rootFieldsOf(operation, (name) => context.getFragment(name));
         if (!createInvitationsNotAlone(fields)) return;
         const more = fields.names.length === NAMES_SHOWN ? ', …' : '';
+        const create = fields.create ?? 'createInvitations';
         context.reportError(
           new BadUserInputError(
-            `createInvitations must be the only field of its mutation, but this one selects ${fields.count > 1000 ? 'over 1000' : fields.count} fields ` +
+            `${create} must be the only field of its mutation, but this one selects ${fields.count > 1000 ? 'over 1000' : fields.count} fields ` +
               `(${fields.names.join(', ')}${more}): one field's failure would hide what another created. ` +
-              `Send one createInvitations per request; its invitations list takes up to ${maxInvitationsPerRequest} items.`,
-            { field: CREATE },
+              `Send one ${create} per request; its invitations list takes up to ${maxInvitationsPerRequest} items.`,
+            { field: create },
           ),
         );
       },

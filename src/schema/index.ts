@@ -6,6 +6,7 @@ import './invitation.ts';
 import './create-invitations.ts';
 import './gateway-status.ts';
 import './invitation-admin.ts';
+import './organization-invitations.ts';
 
 // Spread specifiedDirectives: a bare list would replace them and drop @skip, @include and @deprecated.
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, rateLimitDirective] });
