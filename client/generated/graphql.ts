@@ -8,8 +8,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type InvitationErrorCode =
   /** The address already has a pending invitation that this request did not create. Set ignoreExisting to send another. */
   | 'ALREADY_INVITED'
+  /** Organization invitations: the address already belongs to a member of the organization. */
+  | 'ALREADY_MEMBER'
   /** The item is malformed (the message names the field); it was not sent to Clerk. */
   | 'INVALID_INPUT'
+  /** Organization invitations: Clerk refused the whole call because members plus pending invitations would pass the organization's membership limit. Fewer invitations may fit. */
+  | 'MEMBERSHIP_QUOTA_EXCEEDED'
   /** The address is blocked by the application's restrictions (allowlist or blocklist). */
   | 'NOT_ALLOWED'
   /** The invitation may have been created, and the evidence could not tell. Check with the invitations query before retrying. */

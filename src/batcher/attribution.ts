@@ -16,10 +16,14 @@ const CALL_LEVEL_CODES = new Set([
   'bulk_size_exceeded',
   'request_body_invalid',
   'resource_not_found',
+  // Members plus pending invitations plus the whole call over the organization's limit: no item is "the" one.
+  'organization_membership_quota_exceeded',
 ]);
 
-export const isCallLevel = (errors: readonly ClerkErrorInfo[]) =>
-  errors.length === 0 || errors.every((e) => CALL_LEVEL_CODES.has(e.code));
+/** An unknown organization is about the call; an unknown role (`param_name: role`) is about some item. */
+const callLevel = (e: ClerkErrorInfo) => CALL_LEVEL_CODES.has(e.code) && !(e.code === 'resource_not_found' && e.paramName === 'role');
+
+export const isCallLevel = (errors: readonly ClerkErrorInfo[]) => errors.length === 0 || errors.every(callLevel);
 
 export interface Attribution {
   /** Items Clerk named by value, with their failure. */
@@ -53,7 +57,7 @@ export function attribute(errors: readonly ClerkErrorInfo[], items: readonly Inv
 
 /** The failure of one item whose error is known to be its own. */
 export function itemFailure(email: string, error: ClerkErrorInfo | undefined, traceId?: string): InvitationFailed {
-  const code = error ? codeForClerkError(error.code) : 'UPSTREAM_ERROR';
+  const code = error ? codeForClerkError(error) : 'UPSTREAM_ERROR';
   const detail = error ? error.longMessage || error.message : 'Clerk refused the invitation without saying why';
   return failed(email, code, `${detail} (Clerk code ${error?.code ?? 'none'})`, { clerkTraceId: traceId });
 }

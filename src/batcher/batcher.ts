@@ -57,6 +57,13 @@ export interface BatcherOptions {
   onBatch?: (size: number, waitMs: number) => void;
 }
 
+/** Facts about an address that a concurrent asker's answer settles for a later asker too. */
+const CARRIED_OVER: Record<'USER_EXISTS' | 'NOT_ALLOWED' | 'ALREADY_MEMBER', string> = {
+  USER_EXISTS: 'The address belongs to an existing user.',
+  NOT_ALLOWED: 'The address is not allowed in this application.',
+  ALREADY_MEMBER: 'The address is already a member of the organization.',
+};
+
 interface OpenBatch {
   size: number;
   fire: () => void;
@@ -145,8 +152,8 @@ export class InvitationBatcher {
     if (first.kind === 'created' && !ignoring) {
       return Promise.resolve(failed(email, 'ALREADY_INVITED', 'A concurrent request invited this address a moment ago.'));
     }
-    if (first.kind === 'failed' && ((first.code === 'USER_EXISTS' && !ignoring) || first.code === 'NOT_ALLOWED')) {
-      return Promise.resolve(failed(email, first.code, first.code === 'USER_EXISTS' ? 'The address belongs to an existing user.' : 'The address is not allowed in this application.'));
+    if (first.kind === 'failed' && ((first.code === 'USER_EXISTS' && !ignoring) || first.code === 'NOT_ALLOWED' || first.code === 'ALREADY_MEMBER')) {
+      return Promise.resolve(failed(email, first.code, CARRIED_OVER[first.code]));
     }
     return this.enqueue(key);
   }

@@ -4,7 +4,7 @@ import type { ChannelPolicy } from './channel-policy.ts';
 import type { DispatchObserver, Round } from './dispatch-types.ts';
 
 export type CallResult<T> =
-  | { kind: 'ok'; value: T }
+  | { kind: 'ok'; value: T; sentAt: number }
   | { kind: 'no-time' }
   | { kind: 'refused'; decision: Extract<BudgetDecision, { ok: false }> }
   | { kind: 'failed'; info: UpstreamFailureInfo; sentAt: number };
@@ -135,7 +135,7 @@ export class ChannelCaller {
       const value = await run();
       this.warm.add(channel);
       this.options.observer?.upstreamCall?.({ channel, items, result: 'ok', ms: performance.now() - started, status: 200 });
-      return { kind: 'ok', value };
+      return { kind: 'ok', value, sentAt };
     } catch (error) {
       const info = classifyUpstreamError(error).info;
       // Clerk answered with a verdict on the items: the channel works and is not out of allowance.

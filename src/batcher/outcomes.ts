@@ -86,11 +86,19 @@ export function noTimeLeft(email: string): InvitationFailed {
   });
 }
 
-/** Clerk answers in input order, but matching by address keeps a reordered answer from crossing callers. */
-export function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results): void {
+/**
+ * Clerk answers in input order, but matching by address keeps a reordered answer from crossing callers.
+ * An invitation `reused` says existed before the call is the address's pending one, not a new one.
+ */
+export function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results, reused: (inv: InvitationRecord) => boolean = () => false): void {
   const byEmail = new Map(created.map((inv) => [emailKey(inv.emailAddress), inv]));
   pending.forEach((p, i) => {
     const invitation = byEmail.get(emailKey(p.params.emailAddress)) ?? created[i]!;
-    results[p.index] = { kind: 'created', invitation };
+    results[p.index] = reused(invitation) ? pendingReused(p.params, invitation) : { kind: 'created', invitation };
   });
+}
+
+function pendingReused(params: Pending['params'], invitation: InvitationRecord): InvitationFailed {
+  const resent = params.notify === false ? '' : ' Clerk sent its email again.';
+  return failed(params.emailAddress, 'ALREADY_INVITED', `The address already had a pending invitation (${invitation.id}), which Clerk answered with instead of a new one.${resent}`);
 }

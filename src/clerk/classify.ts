@@ -93,11 +93,14 @@ export function classifyUpstreamError(error: unknown, trace?: CallTrace): Upstre
   });
 }
 
-/** The per-item outcome code for one of Clerk's error codes. */
-export function codeForClerkError(code: string): InvitationErrorCode {
-  if (code === 'duplicate_record') return 'ALREADY_INVITED';
+/** The per-item outcome code for one of Clerk's errors. */
+export function codeForClerkError({ code, paramName }: Pick<ClerkErrorInfo, 'code' | 'paramName'>): InvitationErrorCode {
+  if (code === 'duplicate_record' || code === 'organization_invitation_not_unique') return 'ALREADY_INVITED';
   if (code === 'form_identifier_exists') return 'USER_EXISTS';
-  if (code === 'not_allowed_access') return 'NOT_ALLOWED';
-  if (code.startsWith('form_')) return 'INVALID_INPUT';
+  if (code === 'already_a_member_in_organization') return 'ALREADY_MEMBER';
+  if (code === 'organization_membership_quota_exceeded') return 'MEMBERSHIP_QUOTA_EXCEEDED';
+  // The inviter (a session's user) is not an admin member of the organization at Clerk.
+  if (code === 'not_allowed_access' || code === 'missing_organization_permission' || code === 'not_a_member_in_organization') return 'NOT_ALLOWED';
+  if (code.startsWith('form_') || (code === 'resource_not_found' && paramName === 'role')) return 'INVALID_INPUT';
   return 'UPSTREAM_ERROR';
 }

@@ -3,6 +3,8 @@ export type InvitationErrorCode =
   | 'INVALID_INPUT'
   | 'ALREADY_INVITED'
   | 'USER_EXISTS'
+  | 'ALREADY_MEMBER'
+  | 'MEMBERSHIP_QUOTA_EXCEEDED'
   | 'NOT_ALLOWED'
   | 'RATE_LIMITED'
   | 'UPSTREAM_ERROR'

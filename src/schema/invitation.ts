@@ -24,6 +24,11 @@ export const InvitationErrorCode = builder.enumType('InvitationErrorCode', {
   values: {
     INVALID_INPUT: { description: 'The item is malformed (the message names the field); it was not sent to Clerk.' },
     ALREADY_INVITED: { description: 'The address already has a pending invitation that this request did not create. Set ignoreExisting to send another.' },
+    ALREADY_MEMBER: { description: 'Organization invitations: the address already belongs to a member of the organization.' },
+    MEMBERSHIP_QUOTA_EXCEEDED: {
+      description:
+        "Organization invitations: Clerk refused the whole call because members plus pending invitations would pass the organization's membership limit. Fewer invitations may fit.",
+    },
     USER_EXISTS: {
       description: 'The address belongs to an existing user. Set ignoreExisting to invite it anyway (not possible when the gateway may only use bulk calls).',
     },
