@@ -152,7 +152,12 @@ export function callerLimitReader<TContext>(
     const { max, window, windowMs } = effective(limit, context, options);
     const identity = { contextIdentity: options.identify(context), fieldIdentity: getFieldIdentity(limit.fieldIdentity, limit.identityArgs, {}) };
     const now = Date.now();
-    const peek = await options.store.peek(identity, { max, windowMs });
+    let peek;
+    try {
+      peek = await options.store.peek(identity, { max, windowMs });
+    } catch (cause) {
+      throw unavailable(cause);
+    }
     return { max, window, windowMs, remaining: peek.remaining, resetAt: peek.used > 0 ? now + peek.resetAfterMs : null };
   };
 }
