@@ -135,3 +135,36 @@ describe('CORS exposes the rate limit fields to allowed origins', () => {
     }
   });
 });
+
+describe('RateLimit fields on a replayed Idempotency-Key', () => {
+  it('reports the current values without spending, and then counts the next new call', async () => {
+    const importer = testApiKey('import');
+    const stack = await startStack({ env: { RATE_LIMIT_MAX: '2', GATEWAY_API_KEYS: `${importer.entry}:3/1h` } });
+    try {
+      const call = async (email: string, key: string) => {
+        const { response, body } = await stack.request(INVITE, { email }, { ...importer.headers, 'idempotency-key': key });
+        expect(body.errors).toBeUndefined();
+        return sfItem(response.headers.get('ratelimit'), ['r', 't'])?.r;
+      };
+      expect(await call('replay@example.com', 'k-1')).toBe(2);
+      expect(await call('replay@example.com', 'k-1')).toBe(2);
+      expect(await call('replay@example.com', 'k-1')).toBe(2);
+      expect(await call('next@example.com', 'k-2')).toBe(1);
+      expect(stack.emulator.calls.filter((c) => c.route === 'bulk' || c.route === 'single')).toHaveLength(2);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('RateLimit fields for windows that are not whole seconds', () => {
+  it('rounds the window and the wait up, never to a zero window', async () => {
+    const { rateLimitFields } = await import('../../src/plugins/use-rate-limit-headers.ts');
+    const report = { coordinate: 'Mutation.createInvitations', max: 10, windowMs: 500, remaining: 9, resetAfterMs: 1 };
+    expect(rateLimitFields('invitations', report)).toEqual({ policy: '"invitations";q=10;w=1', limit: '"invitations";r=9;t=1' });
+    expect(rateLimitFields('in"v\\', { ...report, windowMs: 90_500, resetAfterMs: 0 })).toEqual({
+      policy: '"in\\"v\\\\";q=10;w=91',
+      limit: '"in\\"v\\\\";r=9;t=0',
+    });
+  });
+});
