@@ -60,6 +60,7 @@ function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): Call
       if (!result.allowed) metrics.callerRejections.inc();
       return result;
     },
+    peek: (identity, request) => store.peek(identity, request),
   };
 }
 

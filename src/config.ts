@@ -7,6 +7,15 @@ export interface ApiKeyEntry {
   name: string;
   /** Lower-case hex SHA-256 of the key. */
   sha256: string;
+  /** This key's own createInvitations limit; absent: RATE_LIMIT_MAX / RATE_LIMIT_WINDOW. */
+  limit?: { max: number; window: string };
+}
+
+/** Parts of a caller limit that replace the overall default; an absent part falls back to it. */
+export interface CallerLimitDefault {
+  max?: number;
+  /** In the directive's notation: `500ms`, `30s`, `15m`, `1h`, `1d`. */
+  window?: string;
 }
 
 /** Read once at startup; every later module receives typed values and never touches process.env. */
@@ -78,6 +87,10 @@ export interface Config {
   redisUrl: string | undefined;
   rateLimitMax: number | undefined;
   rateLimitWindow: string | undefined;
+  /** Clerk users' createInvitations limit (RATE_LIMIT_SESSION_*); unset parts: the overall default. */
+  rateLimitSession: CallerLimitDefault;
+  /** Clerk machines' createInvitations limit (RATE_LIMIT_MACHINE_*); unset parts: the overall default. */
+  rateLimitMachine: CallerLimitDefault;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +102,13 @@ export class ConfigError extends Error {
 
 const positiveInt = z.coerce.number().int().positive();
 const windowPattern = /^\d+(ms|s|m|h|d)$/;
+const WINDOW_FORM = 'a number and a unit: 500ms, 30s, 15m, 1h, 1d';
+/** A caller limit's window: the directive's `ms` notation, never zero. */
+const rateLimitWindow = z
+  .string()
+  .regex(windowPattern, `must be ${WINDOW_FORM}`)
+  .refine((v) => Number.parseInt(v, 10) > 0, 'must be longer than zero');
+const MAX_RATE_LIMIT = 1_000_000_000;
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A comma list whose items each pass `check` (which returns the problem, or undefined). */
@@ -139,15 +159,35 @@ const permissionKeys = commaList((item) =>
   /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
 );
 
-const apiKeyEntry = /^([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})$/;
+const apiKeyName = /^[A-Za-z0-9._-]{1,64}$/;
+const apiKeyEntry = /^([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})(?::(.*))?$/;
+const apiKeyLimit = /^(\d+)\/(\d+(?:ms|s|m|h|d))$/;
+const API_KEY_FORM = 'name:sha256-hex or name:sha256-hex:max/window (printf %s "$KEY" | sha256sum; e.g. import:<hex>:5000/1d)';
+
+/** Why an entry's limit part is wrong, or undefined. Only a value that cannot be key material is echoed. */
+const apiKeyLimitProblem = (name: string, limit: string): string | undefined => {
+  const shown = /^[0-9a-z/]{1,24}$/.test(limit) ? ` "${limit}"` : '';
+  const match = apiKeyLimit.exec(limit);
+  const form = `max/window, max a whole number from 1 to ${MAX_RATE_LIMIT} and window ${WINDOW_FORM} (e.g. ${name}:<hex>:5000/1d)`;
+  if (!match) return `entry "${name}": limit${shown} must be ${form}`;
+  const max = Number(match[1]);
+  if (max < 1 || max > MAX_RATE_LIMIT) return `entry "${name}": limit${shown} has max ${max}; it must be ${form}`;
+  if (Number.parseInt(match[2] as string, 10) === 0) return `entry "${name}": limit${shown} has a zero window; it must be ${form}`;
+  return undefined;
+};
+
 const apiKeys = commaList((item) => {
-  if (apiKeyEntry.test(item)) return undefined;
+  const match = apiKeyEntry.exec(item);
   const name = item.split(':')[0] ?? '';
-  return `entry "${/^[A-Za-z0-9._-]{1,64}$/.test(name) ? name : '?'}:…" must be name:sha256-hex (printf %s "$KEY" | sha256sum)`;
+  if (!match) return `entry "${apiKeyName.test(name) ? name : '?'}:…" must be ${API_KEY_FORM}`;
+  return match[3] === undefined ? undefined : apiKeyLimitProblem(name, match[3]);
 }).transform((items, ctx) => {
-  const entries = items.map((item) => {
-    const [, name, hash] = apiKeyEntry.exec(item) as RegExpExecArray;
-    return { name: name as string, sha256: (hash as string).toLowerCase() };
+  const entries = items.map((item): ApiKeyEntry => {
+    const [, name, hash, limit] = apiKeyEntry.exec(item) as RegExpExecArray;
+    const entry: ApiKeyEntry = { name: name as string, sha256: (hash as string).toLowerCase() };
+    const parts = limit === undefined ? null : apiKeyLimit.exec(limit);
+    if (parts) entry.limit = { max: Number(parts[1]), window: parts[2] as string };
+    return entry;
   });
   const names = entries.map((e) => e.name);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
@@ -211,8 +251,12 @@ const schema = z.object({
   UPSTREAM_GENERAL_RESERVE_PERCENT: z.coerce.number().int().min(0).max(90).default(50),
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  RATE_LIMIT_MAX: positiveInt.optional(),
-  RATE_LIMIT_WINDOW: z.string().regex(windowPattern, 'must be a number and a unit: 500ms, 30s, 15m, 1h, 1d').optional(),
+  RATE_LIMIT_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
+  RATE_LIMIT_WINDOW: rateLimitWindow.optional(),
+  RATE_LIMIT_SESSION_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
+  RATE_LIMIT_SESSION_WINDOW: rateLimitWindow.optional(),
+  RATE_LIMIT_MACHINE_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
+  RATE_LIMIT_MACHINE_WINDOW: rateLimitWindow.optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -303,5 +347,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     redisUrl: e.REDIS_URL,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindow: e.RATE_LIMIT_WINDOW,
+    rateLimitSession: { max: e.RATE_LIMIT_SESSION_MAX, window: e.RATE_LIMIT_SESSION_WINDOW },
+    rateLimitMachine: { max: e.RATE_LIMIT_MACHINE_MAX, window: e.RATE_LIMIT_MACHINE_WINDOW },
   };
 }

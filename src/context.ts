@@ -9,6 +9,7 @@ import type { IdempotencyStore } from './invitations/idempotency.ts';
 import type { InvitationOutcome, InvitationParams } from './invitations/types.ts';
 import type { ValidationOptions } from './invitations/validate-item.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { CallerLimitStatus } from './limiter/index.ts';
 
 /** Long-lived parts shared by every request of one gateway process. */
 export interface GatewayServices {
@@ -36,4 +37,6 @@ export interface GatewayContext {
   services: GatewayServices;
   /** The `Idempotency-Key` header, when the caller sent one. */
   idempotencyKey?: string;
+  /** Reads the caller's createInvitations limit without spending it. */
+  invitationLimit?: (context: GatewayContext) => Promise<CallerLimitStatus>;
 }

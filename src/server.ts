@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import type { Caller } from './auth/caller.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
 import { GRAPHIQL_EXAMPLE } from './graphiql-example.ts';
-import { applyRateLimits, type CallerLimitStore } from './limiter/index.ts';
+import { applyRateLimits, callerLimitPolicy, callerLimitReader, type CallerLimitStore } from './limiter/index.ts';
 import { scrub, type Logger } from './logger.ts';
 import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
 import { useCors } from './plugins/use-cors.ts';
@@ -21,6 +21,7 @@ import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
+import { recordRateLimit, useRateLimitHeaders } from './plugins/use-rate-limit-headers.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 
@@ -58,14 +59,19 @@ const NOBODY: Caller = { id: 'anonymous', kind: 'anonymous' };
 /** Composes the yoga server; behaviour lives in the plugins and modules it names. */
 export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   const { config, services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders } = options;
-  const limited = applyRateLimits(schema, {
+  const callerOverride = callerLimitPolicy({ apiKeys: config.apiKeys, session: config.rateLimitSession, machine: config.rateLimitMachine });
+  const limitOptions = {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
     override: { max: config.rateLimitMax, window: config.rateLimitWindow },
+    callerOverride: (context: GatewayContext) => callerOverride(context.caller),
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     overrideFields: ['Mutation.createInvitations'],
     exempt: exemptReplays(services.idempotency),
-  });
+    onResult: recordRateLimit,
+  };
+  const limited = applyRateLimits(schema, limitOptions);
+  const invitationLimit = callerLimitReader(schema, 'Mutation.createInvitations', limitOptions);
   const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
     builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),
   );
@@ -90,6 +96,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       caller: callerOf(request) ?? NOBODY,
       services,
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
+      invitationLimit,
     }),
     plugins: [
       useRequestId(),
@@ -97,6 +104,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       useHealthChecks({ notReadyReasons }),
       config.metrics && useMetrics({ registry: services.metrics.registry, operationNames: config.metricsOperationNames, token: config.metricsToken }),
       useCors({ origins: config.corsOrigins }),
+      useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations' } }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
       useAuthentication({ authenticate, logger }),

@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { getFieldIdentity } from 'graphql-rate-limit';
 import { RateLimitedError, ServiceUnavailableError } from '../errors.ts';
 import { RATE_LIMIT_DIRECTIVE, type RateLimitDirectiveArgs } from './directive.ts';
@@ -28,6 +28,27 @@ export interface RateLimitOverride {
   window?: string;
 }
 
+/** The limit that applied to one call and what is left of it, for response headers. */
+export interface RateLimitReport {
+  coordinate: string;
+  max: number;
+  windowMs: number;
+  remaining: number;
+  /** See `HitResult.resetAfterMs`. */
+  resetAfterMs: number;
+}
+
+/** A caller's effective limit on one field, read without spending it. */
+export interface CallerLimitStatus {
+  max: number;
+  /** In `ms` notation, as configured: `1h`, `1d`. */
+  window: string;
+  windowMs: number;
+  remaining: number;
+  /** Epoch ms when the oldest counted unit leaves the window; null when nothing is counted. */
+  resetAt: number | null;
+}
+
 export interface ApplyRateLimitsOptions<TContext> {
   /** Where calls are counted. With more than one replica, use a `RedisCallerLimitStore`. */
   store: CallerLimitStore;
@@ -35,14 +56,22 @@ export interface ApplyRateLimitsOptions<TContext> {
   identify: (context: TContext) => string;
   /** Operator values that win over the ones written in the schema. */
   override?: RateLimitOverride;
-  /** Coordinates (`Mutation.createInvitations`) the override applies to; default every limited field. */
+  /**
+   * Values for one caller (an API key's own limit, a default for sessions), which win over `override`
+   * part by part. A caller must always get the same answer, or its log would be judged by two limits.
+   */
+  callerOverride?: (context: TContext) => RateLimitOverride | undefined;
+  /** Coordinates (`Mutation.createInvitations`) the overrides apply to; default every limited field. */
   overrideFields?: readonly string[];
   /** Calls that cost nothing (a replay of a stored answer) are neither checked nor counted. */
   exempt?: (coordinate: string, args: Record<string, unknown>, context: TContext) => Promise<boolean>;
+  /** Told the limit and what remains after every check, admitted or not (and after a peek for an exempt call). */
+  onResult?: (context: TContext, report: RateLimitReport) => void;
 }
 
 /** graphql-rate-limit's defaults for a directive without `max` / `window`. */
 const DEFAULT_MAX = 5;
+const DEFAULT_WINDOW = '1m';
 const DEFAULT_WINDOW_MS = 60_000;
 
 // graphql-rate-limit parses windows with `ms`; resolving it from that package's own location keeps the
@@ -66,13 +95,17 @@ export function parseRateLimitWindow(window: string): number {
 }
 
 interface FieldLimit {
+  coordinate: string;
   fieldIdentity: string;
   max: number;
+  window: string;
   windowMs: number;
   message: string;
   identityArgs: readonly string[];
   arrayLengthField: string | undefined;
   countRejected: boolean;
+  /** Whether the operator's overrides apply to this field. */
+  overridable: boolean;
 }
 
 /**
@@ -84,18 +117,15 @@ interface FieldLimit {
 export function applyRateLimits<TContext>(schema: GraphQLSchema, options: ApplyRateLimitsOptions<TContext>): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      // Pothos in unordered mode can report the same directive twice (extensions and AST); they agree.
-      const args = getDirective(schema, fieldConfig, RATE_LIMIT_DIRECTIVE)?.[0] as RateLimitDirectiveArgs | undefined;
-      if (!args) return fieldConfig;
-      const coordinate = `${typeName}.${fieldName}`;
-      const overridden = !options.overrideFields || options.overrideFields.includes(coordinate);
-      const limit = readLimit(coordinate, fieldConfig, args, overridden ? options.override : undefined);
+      const limit = fieldLimit(schema, fieldConfig, `${typeName}.${fieldName}`, Object.keys(fieldConfig.args ?? {}), options);
+      if (!limit) return fieldConfig;
       const { resolve = defaultFieldResolver } = fieldConfig;
       return {
         ...fieldConfig,
         resolve: async (source, fieldArgs, context, info) => {
-          const exempt = (await options.exempt?.(coordinate, fieldArgs, context as TContext)) ?? false;
+          const exempt = (await options.exempt?.(limit.coordinate, fieldArgs, context as TContext)) ?? false;
           if (!exempt) await check(limit, fieldArgs, context as TContext, options);
+          else if (options.onResult) await reportPeek(limit, fieldArgs, context as TContext, options);
           return resolve(source, fieldArgs, context, info);
         },
       };
@@ -103,11 +133,55 @@ export function applyRateLimits<TContext>(schema: GraphQLSchema, options: ApplyR
   });
 }
 
+/**
+ * Reads a caller's effective limit on one field (`Mutation.createInvitations`) without recording anything.
+ * Fails at startup when the field has no `@rateLimit`. Keys built from `identityArgs` are per argument
+ * value, so for such fields the reading is the one for calls without those arguments.
+ */
+export function callerLimitReader<TContext>(
+  schema: GraphQLSchema,
+  coordinate: string,
+  options: ApplyRateLimitsOptions<TContext>,
+): (context: TContext) => Promise<CallerLimitStatus> {
+  const [typeName = '', fieldName = ''] = coordinate.split('.');
+  const type = schema.getType(typeName);
+  const field = type && 'getFields' in type ? (type.getFields() as Record<string, GraphQLField<unknown, unknown>>)[fieldName] : undefined;
+  const limit = field && fieldLimit(schema, field, coordinate, field.args.map((a) => a.name), options);
+  if (!limit) throw new TypeError(`${coordinate} has no @rateLimit to read`);
+  return async (context) => {
+    const { max, window, windowMs } = effective(limit, context, options);
+    const identity = { contextIdentity: options.identify(context), fieldIdentity: getFieldIdentity(limit.fieldIdentity, limit.identityArgs, {}) };
+    const now = Date.now();
+    let peek;
+    try {
+      peek = await options.store.peek(identity, { max, windowMs });
+    } catch (cause) {
+      throw unavailable(cause);
+    }
+    return { max, window, windowMs, remaining: peek.remaining, resetAt: peek.used > 0 ? now + peek.resetAfterMs : null };
+  };
+}
+
+function fieldLimit<TContext>(
+  schema: GraphQLSchema,
+  field: Parameters<typeof getDirective>[1],
+  coordinate: string,
+  argNames: readonly string[],
+  options: ApplyRateLimitsOptions<TContext>,
+): FieldLimit | undefined {
+  // Pothos in unordered mode can report the same directive twice (extensions and AST); they agree.
+  const args = getDirective(schema, field, RATE_LIMIT_DIRECTIVE)?.[0] as RateLimitDirectiveArgs | undefined;
+  if (!args) return undefined;
+  const overridable = !options.overrideFields || options.overrideFields.includes(coordinate);
+  return readLimit(coordinate, argNames, args, overridable ? options.override : undefined, overridable);
+}
+
 function readLimit(
   coordinate: string,
-  fieldConfig: GraphQLFieldConfig<unknown, unknown>,
+  argNames: readonly string[],
   args: RateLimitDirectiveArgs,
   override: RateLimitOverride = {},
+  overridable: boolean,
 ): FieldLimit {
   const fail = (why: string) => new TypeError(`@rateLimit on ${coordinate}: ${why}`);
   // `||`, not `??`: graphql-rate-limit treats max 0 as "use the default".
@@ -121,41 +195,75 @@ function readLimit(
     throw fail((error as Error).message);
   }
   const { arrayLengthField } = args;
-  if (arrayLengthField && !fieldConfig.args?.[arrayLengthField]) {
+  if (arrayLengthField && !argNames.includes(arrayLengthField)) {
     throw fail(`arrayLengthField "${arrayLengthField}" is not an argument of the field`);
   }
   const fieldName = coordinate.slice(coordinate.indexOf('.') + 1);
   return {
+    coordinate,
     // The type name is part of the key so Query.x and Mutation.x do not share a limit.
     fieldIdentity: coordinate,
     max,
+    window: window || DEFAULT_WINDOW,
     windowMs,
     message: args.message ?? `You are trying to access '${fieldName}' too often`,
     identityArgs: args.identityArgs ?? [],
     arrayLengthField: arrayLengthField ?? undefined,
     countRejected: !args.uncountRejected,
+    overridable,
   };
 }
 
-async function check<TContext>(
-  limit: FieldLimit,
-  fieldArgs: Record<string, unknown>,
-  context: TContext,
-  { store, identify }: ApplyRateLimitsOptions<TContext>,
-): Promise<void> {
+/** The field's limit with this caller's own values laid over it. */
+function effective<TContext>(limit: FieldLimit, context: TContext, options: ApplyRateLimitsOptions<TContext>): { max: number; window: string; windowMs: number } {
+  const own = limit.overridable ? options.callerOverride?.(context) : undefined;
+  if (!own) return limit;
+  const max = own.max ?? limit.max;
+  if (!Number.isInteger(max) || max < 1) throw new TypeError(`caller limit on ${limit.coordinate}: max must be a positive integer, got ${max}`);
+  return own.window ? { max, window: own.window, windowMs: cachedWindow(own.window) } : { max, window: limit.window, windowMs: limit.windowMs };
+}
+
+// Callers' windows come from configuration, so there are few distinct values; each is parsed once.
+const windows = new Map<string, number>();
+function cachedWindow(window: string): number {
+  let windowMs = windows.get(window);
+  if (windowMs === undefined) windows.set(window, (windowMs = parseRateLimitWindow(window)));
+  return windowMs;
+}
+
+function unavailable(cause: unknown): ServiceUnavailableError {
+  const error = new ServiceUnavailableError('The rate limiter cannot check this call right now; nothing was done. Retry shortly.', 2);
+  error.cause = cause;
+  return error;
+}
+
+async function check<TContext>(limit: FieldLimit, fieldArgs: Record<string, unknown>, context: TContext, options: ApplyRateLimitsOptions<TContext>): Promise<void> {
+  const { store, identify, onResult } = options;
+  const { max, windowMs } = effective(limit, context, options);
   const contextIdentity = identify(context);
   const fieldIdentity = getFieldIdentity(limit.fieldIdentity, limit.identityArgs, fieldArgs);
   const list = limit.arrayLengthField ? fieldArgs[limit.arrayLengthField] : undefined;
   const units = (Array.isArray(list) && list.length) || 1;
   let result;
   try {
-    result = await store.hit({ contextIdentity, fieldIdentity }, { units, max: limit.max, windowMs: limit.windowMs, countRejected: limit.countRejected });
+    result = await store.hit({ contextIdentity, fieldIdentity }, { units, max, windowMs, countRejected: limit.countRejected });
   } catch (cause) {
-    const error = new ServiceUnavailableError('The rate limiter cannot check this call right now; nothing was done. Retry shortly.', 2);
-    error.cause = cause;
-    throw error;
+    throw unavailable(cause);
   }
+  onResult?.(context, { coordinate: limit.coordinate, max, windowMs, remaining: result.remaining, resetAfterMs: result.resetAfterMs });
   if (result.allowed) return;
-  const message = units > limit.max ? `${limit.message}: this call counts ${units} and the limit is ${limit.max} per window` : limit.message;
+  const message = units > max ? `${limit.message}: this call counts ${units} and the limit is ${max} per window` : limit.message;
   throw new RateLimitedError(message, Math.ceil(result.retryAfterMs / 1000));
+}
+
+/** An exempt call spends nothing, but its answer still tells the caller where it stands. */
+async function reportPeek<TContext>(limit: FieldLimit, fieldArgs: Record<string, unknown>, context: TContext, options: ApplyRateLimitsOptions<TContext>): Promise<void> {
+  const { max, windowMs } = effective(limit, context, options);
+  const identity = { contextIdentity: options.identify(context), fieldIdentity: getFieldIdentity(limit.fieldIdentity, limit.identityArgs, fieldArgs) };
+  try {
+    const peek = await options.store.peek(identity, { max, windowMs });
+    options.onResult?.(context, { coordinate: limit.coordinate, max, windowMs, remaining: peek.remaining, resetAfterMs: peek.resetAfterMs });
+  } catch {
+    // The call itself needs no limiter; it goes on without the report.
+  }
 }

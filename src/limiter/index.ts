@@ -1,6 +1,15 @@
-export { type ApplyRateLimitsOptions, applyRateLimits, parseRateLimitWindow, type RateLimitOverride } from './apply-rate-limits.ts';
+export {
+  type ApplyRateLimitsOptions,
+  applyRateLimits,
+  callerLimitReader,
+  type CallerLimitStatus,
+  parseRateLimitWindow,
+  type RateLimitOverride,
+  type RateLimitReport,
+} from './apply-rate-limits.ts';
 export { RATE_LIMIT_DIRECTIVE, type RateLimitDirectiveArgs, rateLimitDirective } from './directive.ts';
 export { fromGraphQLRateLimitStore } from './legacy-store.ts';
 export { MemoryCallerLimitStore, type MemoryCallerLimitStoreOptions } from './memory-store.ts';
 export { RedisCallerLimitStore, type RedisCallerLimitStoreOptions } from './redis-store.ts';
-export { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
+export { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
+export { callerLimitPolicy, type CallerPolicyOptions } from './caller-policy.ts';

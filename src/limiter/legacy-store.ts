@@ -1,5 +1,5 @@
 import type { Store } from 'graphql-rate-limit';
-import type { CallerLimitStore, HitRequest, HitResult, Identity } from './store.ts';
+import type { CallerLimitStore, HitRequest, HitResult, Identity, PeekRequest, PeekResult } from './store.ts';
 
 /**
  * graphql-rate-limit's own `InMemoryStore` / `RedisStore` (or any of its `Store`s) behind our interface,
@@ -14,12 +14,22 @@ export function fromGraphQLRateLimitStore(store: Store): CallerLimitStore {
       const limitReached = live.length + units > max;
       const kept = countRejected || !limitReached ? [...live, ...new Array<number>(units).fill(now)] : live;
       await store.setForIdentity(identity, kept, windowMs);
-      if (!limitReached) return { allowed: true, remaining: max - live.length - units, retryAfterMs: 0 };
+      const resetAfterMs = resetAfter(kept, now, windowMs);
+      if (!limitReached) return { allowed: true, remaining: max - live.length - units, retryAfterMs: 0, resetAfterMs };
       const remaining = Math.max(0, max - live.length);
-      if (units > max) return { allowed: false, remaining, retryAfterMs: windowMs };
+      if (units > max) return { allowed: false, remaining, retryAfterMs: windowMs, resetAfterMs };
       const sorted = [...kept].sort((a, b) => a - b);
       const leaving = sorted[kept.length + units - max - 1]!;
-      return { allowed: false, remaining, retryAfterMs: Math.max(0, leaving + windowMs - now) };
+      return { allowed: false, remaining, retryAfterMs: Math.max(0, leaving + windowMs - now), resetAfterMs };
+    },
+    async peek(identity: Identity, { max, windowMs }: PeekRequest): Promise<PeekResult> {
+      const now = Date.now();
+      const live = (await store.getForIdentity(identity)).filter((t) => t + windowMs > now);
+      return { remaining: Math.max(0, max - live.length), resetAfterMs: resetAfter(live, now, windowMs), used: live.length };
     },
   };
+}
+
+function resetAfter(timestamps: readonly number[], now: number, windowMs: number): number {
+  return timestamps.length === 0 ? windowMs : Math.max(0, Math.min(...timestamps) + windowMs - now);
 }

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.ts';
-import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
+import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
 
 export interface MemoryCallerLimitStoreOptions {
   /**
@@ -61,6 +61,15 @@ export class MemoryCallerLimitStore implements CallerLimitStore {
     }
   }
 
+  peek(identity: Identity, { max, windowMs }: PeekRequest): Promise<PeekResult> {
+    const now = this.clock.now();
+    const log = this.logs.get(windowMs)?.get(identityKey(identity));
+    // Pruning drops only entries that no longer count, so this reads without spending.
+    if (log) prune(log, now - windowMs);
+    const used = log ? usedUnits(log) : 0;
+    return Promise.resolve({ remaining: Math.max(0, max - used), resetAfterMs: resetAfter(log, now, windowMs), used });
+  }
+
   private hitNow(key: string, { units, max, windowMs, countRejected }: HitRequest): HitResult {
     const now = this.clock.now();
     this.evictExpired(now);
@@ -70,12 +79,13 @@ export class MemoryCallerLimitStore implements CallerLimitStore {
     if (log) prune(log, now - windowMs);
     const used = log ? usedUnits(log) : 0;
     // It could never fit; recording it would only block the caller for nothing.
-    if (units > max) return { allowed: false, remaining: Math.max(0, max - used), retryAfterMs: windowMs };
+    if (units > max) return { allowed: false, remaining: Math.max(0, max - used), retryAfterMs: windowMs, resetAfterMs: resetAfter(log, now, windowMs) };
     const fits = used + units <= max;
     if (fits || countRejected) log = this.record(byKey, key, log, units, now, windowMs);
-    if (fits) return { allowed: true, remaining: max - used - units, retryAfterMs: 0 };
+    const resetAfterMs = resetAfter(log, now, windowMs);
+    if (fits) return { allowed: true, remaining: max - used - units, retryAfterMs: 0, resetAfterMs };
     // `used > 0` here, so the log exists.
-    return { allowed: false, remaining: Math.max(0, max - used), retryAfterMs: retryAfter(log!, units, max, now, windowMs) };
+    return { allowed: false, remaining: Math.max(0, max - used), retryAfterMs: retryAfter(log!, units, max, now, windowMs), resetAfterMs };
   }
 
   private record(byKey: Map<string, Log>, key: string, log: Log | undefined, units: number, now: number, windowMs: number): Log {
@@ -121,6 +131,12 @@ export class MemoryCallerLimitStore implements CallerLimitStore {
 
 function usedUnits(log: Log): number {
   return log.ts.length > log.head ? log.cum[log.cum.length - 1]! - log.base : 0;
+}
+
+/** Time until the oldest counted entry leaves the window; the whole window for an empty log. */
+function resetAfter(log: Log | undefined, now: number, windowMs: number): number {
+  if (!log || log.head >= log.ts.length) return windowMs;
+  return Math.max(0, log.ts[log.head]! + windowMs - now);
 }
 
 /** Drops entries at or before `cutoff` (an entry counts while `ts + windowMs > now`, as in graphql-rate-limit). */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { guarded, luaNow, RedisScript } from '../redis.ts';
-import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey } from './store.ts';
+import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
 
 export interface RedisCallerLimitStoreOptions {
   /** Use a client that fails fast and reconnects by itself, e.g. from `createGuardRedis`. */
@@ -23,7 +23,7 @@ export interface RedisCallerLimitStoreOptions {
  * set, keeps rank order equal to recording order, so the units in the window are
  * `total(last) - (total(first) - units(first))` and the entry whose expiry frees enough room is found by
  * binary search over ranks. One script per check: Redis runs it without interleaving any other command.
- * Returns {allowed, remaining, retryAfterMs}.
+ * Returns {allowed, remaining, retryAfterMs, resetAfterMs}.
  */
 const HIT = new RedisScript(`
 local units, max, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -41,7 +41,12 @@ if #first > 0 then
   lastAt = tonumber(last[2])
 end
 local used = total - base
-if units > max then return {0, math.max(0, max - used), window} end
+local function resetAfter()
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if #oldest == 0 then return window end
+  return math.max(0, tonumber(oldest[2]) + window - now)
+end
+if units > max then return {0, math.max(0, max - used), window, resetAfter()} end
 local fits = used + units <= max
 if fits or countRejected then
   local at = math.max(now, lastAt)
@@ -49,7 +54,7 @@ if fits or countRejected then
   redis.call('ZADD', key, at, string.format('%015d:%d', total, units))
   redis.call('PEXPIRE', key, at - now + window)
 end
-if fits then return {1, max - used - units, 0} end
+if fits then return {1, max - used - units, 0, resetAfter()} end
 local target = total + units - max
 local lo, hi = 0, redis.call('ZCARD', key) - 1
 while lo < hi do
@@ -58,7 +63,20 @@ while lo < hi do
   if tonumber(string.match(m, '^(%d+):')) >= target then hi = mid else lo = mid + 1 end
 end
 local entry = redis.call('ZRANGE', key, lo, lo, 'WITHSCORES')
-return {0, math.max(0, max - used), math.max(0, tonumber(entry[2]) + window - now)}
+return {0, math.max(0, max - used), math.max(0, tonumber(entry[2]) + window - now), resetAfter()}
+`);
+
+/** The same reading as HIT without writing: {used, resetAfterMs}. Entries past the window are skipped, not removed. */
+const PEEK = new RedisScript(`
+local window = tonumber(ARGV[1])
+${luaNow(2)}
+local key = KEYS[1]
+local first = redis.call('ZRANGEBYSCORE', key, string.format('(%d', now - window), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if #first == 0 then return {0, window} end
+local c, u = string.match(first[1], '^(%d+):(%d+)$')
+local last = redis.call('ZRANGE', key, -1, -1)
+local used = tonumber(string.match(last[1], '^(%d+):')) - (tonumber(c) - tonumber(u))
+return {used, math.max(0, tonumber(first[2]) + window - now)}
 `);
 
 /**
@@ -82,7 +100,15 @@ export class RedisCallerLimitStore implements CallerLimitStore {
     const args = [units, max, windowMs, countRejected ? '1' : '0', this.clock ? String(this.clock.now()) : ''];
     const key = this.prefix + identityKey(identity);
     const reply = await guarded(this.redis, this.timeoutMs, () => HIT.run(this.redis, [key], args));
-    const [allowed, remaining, retryAfterMs] = reply as [number, number, number];
-    return { allowed: allowed === 1, remaining, retryAfterMs };
+    const [allowed, remaining, retryAfterMs, resetAfterMs] = reply as [number, number, number, number];
+    return { allowed: allowed === 1, remaining, retryAfterMs, resetAfterMs };
+  }
+
+  async peek(identity: Identity, { max, windowMs }: PeekRequest): Promise<PeekResult> {
+    const key = this.prefix + identityKey(identity);
+    const args = [windowMs, this.clock ? String(this.clock.now()) : ''];
+    const reply = await guarded(this.redis, this.timeoutMs, () => PEEK.run(this.redis, [key], args));
+    const [used, resetAfterMs] = reply as [number, number];
+    return { remaining: Math.max(0, max - used), resetAfterMs, used };
   }
 }

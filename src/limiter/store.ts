@@ -18,6 +18,26 @@ export interface HitResult {
   remaining: number;
   /** 0 when allowed; otherwise the time until `units` fit again if nothing else is recorded meanwhile. */
   retryAfterMs: number;
+  /**
+   * Time until the oldest unit counted now leaves the window, so `remaining` cannot grow before then; the
+   * whole window when nothing is counted.
+   */
+  resetAfterMs: number;
+}
+
+/** A read of a caller limit that records nothing. */
+export interface PeekRequest {
+  max: number;
+  windowMs: number;
+}
+
+export interface PeekResult {
+  /** Units that would still fit now. */
+  remaining: number;
+  /** As in {@link HitResult.resetAfterMs}. */
+  resetAfterMs: number;
+  /** Units counted in the window. */
+  used: number;
 }
 
 /**
@@ -26,6 +46,8 @@ export interface HitResult {
  */
 export interface CallerLimitStore {
   hit(identity: Identity, request: HitRequest): Promise<HitResult>;
+  /** What `hit` would see, without recording anything: reading a limit must never spend it. */
+  peek(identity: Identity, request: PeekRequest): Promise<PeekResult>;
 }
 
 /** The store key of an identity; the caller part is encoded so a ':' in it cannot alias another caller. */

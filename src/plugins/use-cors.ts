@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { CSRF_HEADERS } from '../auth/credentials.ts';
+import { RATE_LIMIT_HEADERS } from './use-rate-limit-headers.ts';
 
 export interface CorsOptions {
   /** CORS_ORIGINS: exact origins, or `*` for any origin without cookies. Empty: same-origin only. */
@@ -40,7 +41,7 @@ export function useCors({ origins, maxAgeSeconds = 600 }: CorsOptions): Plugin {
       response.headers.set('Access-Control-Allow-Origin', origin);
       // With `*` any site may call, so it must not ride on the user's cookies.
       if (!anyOrigin) response.headers.set('Access-Control-Allow-Credentials', 'true');
-      response.headers.set('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, WWW-Authenticate');
+      response.headers.set('Access-Control-Expose-Headers', ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', ...RATE_LIMIT_HEADERS].join(', '));
     },
   };
 }

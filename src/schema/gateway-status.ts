@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
 import type { CallFamily, GeneralStatus } from '../budget/general.ts';
 import type { ChannelStatus } from '../budget/types.ts';
+import type { CallerLimitStatus } from '../limiter/index.ts';
 
 const UpstreamChannel = builder.enumType('UpstreamChannel', {
   description: "Clerk's two ways to create invitations, each with its own hourly allowance.",
@@ -70,6 +71,23 @@ const GeneralBudgetRef = builder.objectRef<GeneralStatus>('GeneralBudget').imple
   }),
 });
 
+const CallerLimitRef = builder.objectRef<CallerLimitStatus>('CallerLimit').implement({
+  description:
+    'The asking caller\'s own createInvitations limit, counted in invitations over a sliding window: its API key\'s limit, the default for its kind of caller, or the overall default. Reading it spends nothing.',
+  fields: (t) => ({
+    limit: t.int({ description: 'Invitations allowed per window.', resolve: (s) => s.max }),
+    window: t.exposeString('window', { description: 'The window as configured: `1h`, `1d`, `15m`.' }),
+    windowSeconds: t.int({ description: 'The window in seconds, rounded up.', resolve: (s) => Math.ceil(s.windowMs / 1000) }),
+    remaining: t.exposeInt('remaining', { description: 'Invitations that would still be admitted now.' }),
+    resetAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the oldest counted invitation leaves the window, so `remaining` grows; null when nothing is counted.',
+      resolve: (s) => (s.resetAt === null ? null : new Date(s.resetAt)),
+    }),
+  }),
+});
+
 interface GatewayStatus {
   channels: ChannelStatus[];
   general: GeneralStatus;
@@ -82,6 +100,13 @@ const GatewayStatusRef = builder.objectRef<GatewayStatus>('GatewayStatus').imple
     channels: t.field({ type: [ChannelBudget], description: 'Budget per channel.', resolve: (s) => s.channels }),
     general: t.field({ type: GeneralBudgetRef, description: "Clerk's general request allowance.", resolve: (s) => s.general }),
     pendingInvitations: t.exposeInt('pendingInvitations', { description: 'Items of this replica waiting for a batch or in flight.' }),
+    callerLimit: t.field({
+      type: CallerLimitRef,
+      nullable: true,
+      description: "The asking caller's createInvitations limit and what is left of it; null where no limiter is wired in.",
+      // Read only when asked for, and on its own: a limiter that cannot answer fails this field, not the status.
+      resolve: (_s, _args, context) => (context.invitationLimit ? context.invitationLimit(context) : null),
+    }),
   }),
 });
 
@@ -90,10 +115,10 @@ builder.queryField('gatewayStatus', (t) =>
     type: GatewayStatusRef,
     description: "Clerk's remaining hourly allowance per channel and this replica's queue, for internal tools.",
     authScopes: { inviter: true },
-    resolve: async (_root, _args, { services }) => ({
-      channels: await Promise.all([services.budget.status('bulk'), services.budget.status('single')]),
-      general: await services.generalBudget.status(),
-      pendingInvitations: services.batcher.pending,
+    resolve: async (_root, _args, context) => ({
+      channels: await Promise.all([context.services.budget.status('bulk'), context.services.budget.status('single')]),
+      general: await context.services.generalBudget.status(),
+      pendingInvitations: context.services.batcher.pending,
     }),
   }),
 );

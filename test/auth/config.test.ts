@@ -68,7 +68,7 @@ describe('auth and hardening settings', () => {
       expect.stringMatching(/^INVITER_ROLES="admin": "admin" is not a Clerk role key like org:admin/),
       expect.stringMatching(/^INVITER_PERMISSIONS="manage": /),
       expect.stringMatching(/^INVITER_MACHINES="machine-1": /),
-      expect.stringMatching(/^GATEWAY_API_KEYS=\(hidden\): entry "ops:…" must be name:sha256-hex \(printf %s "\$KEY" \| sha256sum\)$/),
+      expect.stringMatching(/^GATEWAY_API_KEYS=\(hidden\): entry "ops:…" must be name:sha256-hex or name:sha256-hex:max\/window \(printf %s "\$KEY" \| sha256sum; e.g. import:<hex>:5000\/1d\)$/),
       expect.stringMatching(/^CORS_ORIGINS="https:\/\/a.example.com\/path": /),
       expect.stringMatching(/^ALLOWED_REDIRECT_ORIGINS="javascript:alert\(1\)": /),
       expect.stringMatching(/^GRAPHIQL="maybe": /),
@@ -99,6 +99,82 @@ describe('auth and hardening settings', () => {
     expect(loadConfig({ CLERK_M2M_AUDIENCE: 'mch_gateway, https://gateway.example.com' }).clerkM2mAudience).toEqual(['mch_gateway', 'https://gateway.example.com']);
     expect(problems({ CLERK_M2M_AUDIENCE: 'mch_gateway,two words' })).toEqual([
       expect.stringMatching(/^CLERK_M2M_AUDIENCE="mch_gateway,two words": "two words" is not an audience value/),
+    ]);
+  });
+});
+
+describe('per-caller limits', () => {
+  const hash = hashApiKey('import-key');
+
+  it('takes a key with its own limit and one without, and the session and machine defaults', () => {
+    const config = loadConfig({
+      GATEWAY_API_KEYS: `import:${hash}:5000/1d, ci:${hashApiKey('ci')}, burst:${hashApiKey('b')}:10/500ms`,
+      RATE_LIMIT_SESSION_MAX: '20',
+      RATE_LIMIT_MACHINE_WINDOW: '15m',
+    });
+    expect(config.apiKeys).toEqual([
+      { name: 'import', sha256: hash, limit: { max: 5000, window: '1d' } },
+      { name: 'ci', sha256: hashApiKey('ci') },
+      { name: 'burst', sha256: hashApiKey('b'), limit: { max: 10, window: '500ms' } },
+    ]);
+    expect(config.apiKeys[1]).not.toHaveProperty('limit');
+    expect(config.rateLimitSession).toEqual({ max: 20, window: undefined });
+    expect(config.rateLimitMachine).toEqual({ max: undefined, window: '15m' });
+  });
+
+  it('leaves every caller on the overall default when nothing is set', () => {
+    const config = loadConfig({});
+    expect([config.rateLimitMax, config.rateLimitWindow]).toEqual([undefined, undefined]);
+    expect(config.rateLimitSession).toEqual({ max: undefined, window: undefined });
+    expect(config.rateLimitMachine).toEqual({ max: undefined, window: undefined });
+  });
+
+  it.each([
+    ['no window', '5000', /limit "5000" must be max\/window/],
+    ['no max', '/1d', /limit "\/1d" must be max\/window/],
+    ['an unknown unit', '5000/1w', /limit "5000\/1w" must be max\/window/],
+    ['a negative max', '-5/1h', /limit must be max\/window/],
+    ['a zero max', '0/1h', /limit "0\/1h" has max 0/],
+    ['a max beyond a billion', '1000000001/1h', /has max 1000000001/],
+    ['a zero window', '5/0s', /limit "5\/0s" has a zero window/],
+    ['a fourth part', '5/1h:extra', /limit must be max\/window/],
+    ['an empty limit', '', /limit must be max\/window/],
+    ['spaces', '5 / 1h', /limit must be max\/window/],
+  ])('refuses an entry whose limit has %s, naming the variable, the entry and the form, never the hash', (_what, limit, message) => {
+    const found = problems({ GATEWAY_API_KEYS: `ci:${hashApiKey('ci')},import:${hash}:${limit}` });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^GATEWAY_API_KEYS=\(hidden\): entry "import": limit/);
+    expect(found[0]).toMatch(message);
+    expect(found[0]).toContain('max a whole number from 1 to 1000000000 and window a number and a unit: 500ms, 30s, 15m, 1h, 1d (e.g. import:<hex>:5000/1d)');
+    expect(found[0]).not.toContain(hash);
+    expect(found[0]).not.toContain(hashApiKey('ci'));
+  });
+
+  it('does not echo a limit part that could be a raw key pasted in the wrong place', () => {
+    const found = problems({ GATEWAY_API_KEYS: `import:${hash}:gwk_Secret-Key_value` });
+    expect(found).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS=\(hidden\): entry "import": limit must be max\/window/)]);
+    expect(found.join('\n')).not.toContain('Secret');
+  });
+
+  it('refuses a limit on an entry whose hash is wrong with the entry form, not a limit message', () => {
+    expect(problems({ GATEWAY_API_KEYS: 'import:abc:5/1h' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS=\(hidden\): entry "import:…" must be name:sha256-hex or name:sha256-hex:max\/window/)]);
+  });
+
+  it('names each bad default variable', () => {
+    expect(
+      problems({
+        RATE_LIMIT_SESSION_MAX: '0',
+        RATE_LIMIT_SESSION_WINDOW: '1 hour',
+        RATE_LIMIT_MACHINE_MAX: 'lots',
+        RATE_LIMIT_MACHINE_WINDOW: '0m',
+        RATE_LIMIT_WINDOW: '0s',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^RATE_LIMIT_WINDOW="0s": must be longer than zero/),
+      expect.stringMatching(/^RATE_LIMIT_SESSION_MAX="0": /),
+      expect.stringMatching(/^RATE_LIMIT_SESSION_WINDOW="1 hour": must be a number and a unit: 500ms, 30s, 15m, 1h, 1d/),
+      expect.stringMatching(/^RATE_LIMIT_MACHINE_MAX="lots": /),
+      expect.stringMatching(/^RATE_LIMIT_MACHINE_WINDOW="0m": must be longer than zero/),
     ]);
   });
 });

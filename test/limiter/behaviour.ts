@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
+import { callerLimitReader, type RateLimitReport } from '../../src/limiter/apply-rate-limits.ts';
 import type { CallerLimitStore } from '../../src/limiter/store.ts';
-import { aliasedPings, codes, concurrentPings, limitedSchema, run } from './schema.ts';
+import { aliasedPings, codes, concurrentPings, limitedSchema, run, type TestContext } from './schema.ts';
 
 /** The behaviour every store must give through the directive; `makeStore` returns a fresh, empty one. */
 export function limiterBehaviour(makeStore: () => CallerLimitStore): void {
@@ -69,5 +70,62 @@ export function limiterBehaviour(makeStore: () => CallerLimitStore): void {
     expect(await concurrentPings(schema, 20)).toBe(3);
     const [error] = (await run(schema, '{ ping }')).errors ?? [];
     expect(error?.extensions.retryAfterSeconds).toBe(2);
+  });
+
+  it('holds a caller with its own limit to it while another caller keeps the field default', async () => {
+    const callerOverride = (context: TestContext) => (context.caller === 'apikey:import' ? { max: 7 } : undefined);
+    const schema = limitedSchema({ store: makeStore(), callerOverride });
+    const invite = (n: number, caller: string) =>
+      run(schema, 'mutation($e: [String!]!) { invite(emails: $e) }', caller, { e: Array.from({ length: n }, (_, i) => `${i}@x.io`) });
+    expect((await invite(5, 'apikey:import')).data?.invite).toBe(5);
+    expect((await invite(2, 'apikey:import')).data?.invite).toBe(2);
+    expect(codes(await invite(1, 'apikey:import'))).toEqual(['RATE_LIMITED']);
+    expect((await invite(5, 'apikey:other')).data?.invite).toBe(5);
+    expect(codes(await invite(1, 'apikey:other'))).toEqual(['RATE_LIMITED']);
+  });
+
+  it('keeps a caller override off fields outside overrideFields', async () => {
+    const schema = limitedSchema({ store: makeStore(), callerOverride: () => ({ max: 50 }), overrideFields: ['Mutation.invite'] });
+    expect(await concurrentPings(schema, 20)).toBe(10);
+  });
+
+  it('reports the limit and what remains after every check, refused ones too', async () => {
+    const reports: RateLimitReport[] = [];
+    const schema = limitedSchema({ store: makeStore(), onResult: (_context, report) => reports.push(report) });
+    const invite = (n: number) => run(schema, 'mutation($e: [String!]!) { invite(emails: $e) }', 'user:a', { e: Array.from({ length: n }, (_, i) => `${i}@x.io`) });
+    await invite(2);
+    await invite(2);
+    await invite(2);
+    expect(reports.map((r) => [r.coordinate, r.max, r.windowMs, r.remaining])).toEqual([
+      ['Mutation.invite', 5, 3_600_000, 3],
+      ['Mutation.invite', 5, 3_600_000, 1],
+      ['Mutation.invite', 5, 3_600_000, 1],
+    ]);
+    for (const r of reports) {
+      expect(r.resetAfterMs).toBeGreaterThan(3_590_000);
+      expect(r.resetAfterMs).toBeLessThanOrEqual(3_600_000);
+    }
+  });
+
+  it('reads a caller limit without spending it, however often it is read', async () => {
+    const options = { store: makeStore(), callerOverride: (c: TestContext) => (c.caller === 'user:b' ? { max: 2, window: '1d' } : undefined) };
+    const schema = limitedSchema(options);
+    const read = callerLimitReader(schema, 'Mutation.invite', { ...options, identify: (c: TestContext) => c.caller });
+    expect(await read({ caller: 'user:a' })).toEqual({ max: 5, window: '1h', windowMs: 3_600_000, remaining: 5, resetAt: null });
+    for (let i = 0; i < 20; i += 1) await read({ caller: 'user:a' });
+    const before = Date.now();
+    expect((await run(schema, 'mutation { invite(emails: ["a", "b"]) }', 'user:a')).data?.invite).toBe(2);
+    const status = await read({ caller: 'user:a' });
+    expect(status).toMatchObject({ max: 5, remaining: 3 });
+    expect(status.resetAt).toBeGreaterThanOrEqual(before + 3_600_000 - 1000);
+    expect(status.resetAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    for (let i = 0; i < 20; i += 1) await read({ caller: 'user:a' });
+    expect((await run(schema, 'mutation { invite(emails: ["c", "d", "e"]) }', 'user:a')).data?.invite).toBe(3);
+    expect(await read({ caller: 'user:b' })).toEqual({ max: 2, window: '1d', windowMs: 86_400_000, remaining: 2, resetAt: null });
+  });
+
+  it('refuses to read a field that has no limit', () => {
+    const options = { store: makeStore() };
+    expect(() => callerLimitReader(limitedSchema(options), 'Query.free', { ...options, identify: (c: TestContext) => c.caller })).toThrow(/Query.free has no @rateLimit/);
   });
 }

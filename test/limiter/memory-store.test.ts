@@ -40,13 +40,13 @@ describe('MemoryCallerLimitStore', () => {
     }
     // t = 10 s. The rejected hit is recorded too (graphql-rate-limit's default), so two calls must leave:
     // the one at 1 s leaves at 61 s.
-    expect(await hit(store, 'a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 51_000 });
+    expect(await hit(store, 'a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 51_000, resetAfterMs: 50_000 });
     // Now 11 units plus 3 more recorded: 14 + 3 - 10 = 7 must leave, the 7th oldest was made at 6 s.
     expect((await hit(store, 'a', 3)).retryAfterMs).toBe(56_000);
     clock.t += 55_999;
     expect((await hit(store, 'a', 3, 10, 60_000, false)).allowed).toBe(false);
     clock.t += 1;
-    expect(await hit(store, 'a', 3, 10, 60_000, false)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+    expect(await hit(store, 'a', 3, 10, 60_000, false)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 1_000 });
   });
 
   it('reports the exact wait without recording rejections', async () => {
@@ -56,7 +56,7 @@ describe('MemoryCallerLimitStore', () => {
       await hit(store, 'a');
       clock.t += 1000;
     }
-    expect(await hit(store, 'a', 1, 10, 60_000, false)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 50_000 });
+    expect(await hit(store, 'a', 1, 10, 60_000, false)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 50_000, resetAfterMs: 50_000 });
     expect((await hit(store, 'a', 4, 10, 60_000, false)).retryAfterMs).toBe(53_000);
   });
 

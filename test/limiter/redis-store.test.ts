@@ -44,11 +44,11 @@ describe.skipIf(!redisUp)('RedisCallerLimitStore', () => {
       expect((await hit()).allowed).toBe(true);
       clock.t += 1000;
     }
-    expect(await hit(1, false)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 50_000 });
-    expect(await hit()).toEqual({ allowed: false, remaining: 0, retryAfterMs: 51_000 });
+    expect(await hit(1, false)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 50_000, resetAfterMs: 50_000 });
+    expect(await hit()).toEqual({ allowed: false, remaining: 0, retryAfterMs: 51_000, resetAfterMs: 50_000 });
     expect((await hit(3)).retryAfterMs).toBe(56_000);
     clock.t += 56_000;
-    expect(await hit(3, false)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+    expect(await hit(3, false)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 1_000 });
   });
 
   it('refuses calls with 503 when Redis cannot be reached, quickly', async () => {
