@@ -5,6 +5,7 @@ import './scalars.ts';
 import './invitation.ts';
 import './create-invitations.ts';
 import './gateway-status.ts';
+import './clerk-reachability.ts';
 import './invitation-admin.ts';
 
 // Spread specifiedDirectives: a bare list would replace them and drop @skip, @include and @deprecated.
