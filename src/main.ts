@@ -66,7 +66,8 @@ server.listen(config.port, config.host, () => {
       logger.warn(`HOST=${config.host}: GraphiQL hands the demo API key to anyone who can reach this address`);
     }
   }
-  logger.info(`GraphiQL: ${base}/graphql`);
+  logger.info(`listening on ${base}`);
+  if (config.graphiql) logger.info(`GraphiQL: ${base}/graphql`);
 });
 
 let stopping = false;

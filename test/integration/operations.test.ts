@@ -1,7 +1,12 @@
+import { Kind, parse, validate } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREATE_INVITATIONS, outcome, startStack, type Stack } from '../support/stack.ts';
 import { redisProxy, redisReachable } from '../support/redis.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { graphiqlDefaults } from '../../src/graphiql-example.ts';
 import { createLogger } from '../../src/logger.ts';
+import { schema } from '../../src/schema/index.ts';
+import { startGatewayProcess } from '../support/gateway-process.ts';
 import { createClerkProbe } from '../../src/readiness.ts';
 
 let stack: Stack | undefined;
@@ -82,6 +87,56 @@ describe('the Clerk probe', () => {
     now += 60_000;
     expect(await probe.check()).toEqual(first);
     expect(stack.emulator.calls.filter((c) => c.route === 'list')).toHaveLength(1);
+  });
+});
+
+/** The options the gateway handed GraphiQL, as embedded in its page. */
+async function graphiqlOptions(s: Stack): Promise<{ defaultQuery: string; headers?: string }> {
+  const html = await (await s.fetch('/graphql', { headers: { accept: 'text/html' } })).text();
+  const match = /renderYogaGraphiQL\(\s*[^,]+,\s*(\{.*\}),\s*\);/s.exec(html);
+  if (!match) throw new Error('no GraphiQL options in the page');
+  return JSON.parse(match[1]!);
+}
+
+describe('GraphiQL outside demo mode', () => {
+  it('opens with a read-only query that invites nobody when run, and a headers template holding no key', async () => {
+    stack = await startStack({ env: { GRAPHIQL: 'true' } });
+    const options = await graphiqlOptions(stack);
+    const document = parse(options.defaultQuery);
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    expect(operations.map((o) => o.operation)).toEqual(['query']);
+    expect(validate(schema, document)).toEqual([]);
+    expect(JSON.parse(options.headers!)).toEqual({ Authorization: 'Bearer <key>' });
+
+    const { body } = await stack.request(options.defaultQuery);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.gatewayStatus.clerk.reachable).toBe(true);
+    expect(stack.emulator.calls.filter((c) => c.route !== 'list')).toEqual([]);
+    expect(stack.emulator.invitations()).toEqual([]);
+  });
+
+  it('keeps the invite example for demo mode only, where GraphiQL carries the demo key', () => {
+    const demo = graphiqlDefaults({ authorization: 'Bearer gwk_demo' });
+    expect(demo.defaultQuery).toContain('mutation InviteTeammates');
+    expect(JSON.parse(demo.headers)).toEqual({ authorization: 'Bearer gwk_demo' });
+    expect(graphiqlDefaults(undefined).defaultQuery).not.toMatch(/^\s*mutation/m);
+  });
+});
+
+describe('startup log', () => {
+  it('names no GraphiQL address when GraphiQL is off, and names it when it is on', { timeout: 60_000 }, async () => {
+    const emulator = await startEmulator({ port: 0 });
+    const env = { NODE_ENV: 'production', CLERK_SECRET_KEY: emulator.secretKeys[0]!, CLERK_API_URL: emulator.url };
+    const off = await startGatewayProcess(env);
+    const on = await startGatewayProcess({ ...env, GRAPHIQL: 'true' });
+    try {
+      await expect.poll(() => on.output(), { timeout: 10_000 }).toMatch(/"msg":"GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphql"/);
+      await expect.poll(() => off.output(), { timeout: 10_000 }).toMatch(/"msg":"listening on http:\/\/127\.0\.0\.1:\d+"/);
+      expect(off.output()).not.toContain('GraphiQL');
+    } finally {
+      await Promise.all([off.stop(), on.stop()]);
+      await emulator.close();
+    }
   });
 });
 
