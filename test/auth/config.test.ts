@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.ts';
 import { EXPECTED_FORMS } from '../../src/config-messages.ts';
+import { clampWarnings } from '../../src/config-warnings.ts';
 
 const problems = (env: Record<string, string>) => {
   try {
@@ -209,6 +210,30 @@ describe('configuration error messages', () => {
     ]);
     expect(problems({ UPSTREAM_TIMEOUT_MS: '30000' })).toEqual([
       expect.stringMatching(/^UPSTREAM_TIMEOUT_MS=30000: expected below REQUEST_TIMEOUT_MS \(30000\)/),
+    ]);
+  });
+});
+
+describe('settings bounded by other settings', () => {
+  it('warn when BATCH_WINDOW_MAX_MS is clamped, naming it and the timeouts that bound it', () => {
+    expect(clampWarnings(loadConfig({}))).toEqual([]);
+    expect(clampWarnings(loadConfig({ BATCH_WINDOW_MAX_MS: '10000' }))).toEqual([]);
+    const [warning, ...rest] = clampWarnings(loadConfig({ BATCH_WINDOW_MAX_MS: '20000' }));
+    expect(rest).toEqual([]);
+    expect(warning).toMatch(/^BATCH_WINDOW_MAX_MS=20000 is clamped to 10000 ms/);
+    expect(warning).toContain('REQUEST_TIMEOUT_MS=30000');
+    expect(warning).toContain('UPSTREAM_TIMEOUT_MS=10000');
+  });
+
+  it('warn when the timeouts leave less than BATCH_WINDOW_MS, which then wins', () => {
+    const [warning] = clampWarnings(loadConfig({ BATCH_WINDOW_MS: '5000', REQUEST_TIMEOUT_MS: '12000', UPSTREAM_TIMEOUT_MS: '5000' }));
+    expect(warning).toMatch(/^BATCH_WINDOW_MAX_MS=10000 is clamped to 5000 ms: .* leaves 2000 ms \(less than BATCH_WINDOW_MS=5000, which wins\)$/);
+  });
+
+  it('warn when the general reserve leaves the gateway less than one request', () => {
+    expect(clampWarnings(loadConfig({ UPSTREAM_GENERAL_PER_10S: '2', UPSTREAM_GENERAL_RESERVE_PERCENT: '50' }))).toEqual([]);
+    expect(clampWarnings(loadConfig({ UPSTREAM_GENERAL_PER_10S: '1', UPSTREAM_GENERAL_RESERVE_PERCENT: '50' }))).toEqual([
+      expect.stringMatching(/^UPSTREAM_GENERAL_RESERVE_PERCENT=50 of UPSTREAM_GENERAL_PER_10S=1 leaves .* it uses 1$/),
     ]);
   });
 });

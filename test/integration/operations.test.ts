@@ -124,15 +124,17 @@ describe('GraphiQL outside demo mode', () => {
 });
 
 describe('startup log', () => {
-  it('names no GraphiQL address when GraphiQL is off, and names it when it is on', { timeout: 60_000 }, async () => {
+  it('names no GraphiQL address when GraphiQL is off, names it when it is on, and warns of a clamped setting', { timeout: 60_000 }, async () => {
     const emulator = await startEmulator({ port: 0 });
     const env = { NODE_ENV: 'production', CLERK_SECRET_KEY: emulator.secretKeys[0]!, CLERK_API_URL: emulator.url };
-    const off = await startGatewayProcess(env);
+    const off = await startGatewayProcess({ ...env, BATCH_WINDOW_MAX_MS: '20000' });
     const on = await startGatewayProcess({ ...env, GRAPHIQL: 'true' });
     try {
       await expect.poll(() => on.output(), { timeout: 10_000 }).toMatch(/"msg":"GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphql"/);
       await expect.poll(() => off.output(), { timeout: 10_000 }).toMatch(/"msg":"listening on http:\/\/127\.0\.0\.1:\d+"/);
       expect(off.output()).not.toContain('GraphiQL');
+      expect(off.output()).toMatch(/"level":40,.*"msg":"BATCH_WINDOW_MAX_MS=20000 is clamped to 10000 ms/);
+      expect(on.output()).not.toContain('clamped');
     } finally {
       await Promise.all([off.stop(), on.stop()]);
       await emulator.close();
