@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.ts';
@@ -235,5 +237,26 @@ describe('settings bounded by other settings', () => {
     expect(clampWarnings(loadConfig({ UPSTREAM_GENERAL_PER_10S: '1', UPSTREAM_GENERAL_RESERVE_PERCENT: '50' }))).toEqual([
       expect.stringMatching(/^UPSTREAM_GENERAL_RESERVE_PERCENT=50 of UPSTREAM_GENERAL_PER_10S=1 leaves .* it uses 1$/),
     ]);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const example = parseEnv(text) as Record<string, string>;
+
+  it('lists exactly the variables config.ts reads', () => {
+    expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it('gives each variable its default: loading the file as it is changes nothing', () => {
+    expect(loadConfig(example)).toEqual(loadConfig({}));
+  });
+
+  it('puts a one-line comment above every variable', () => {
+    const lines = text.split('\n');
+    for (const name of CONFIG_VARIABLES) {
+      const at = lines.findIndex((line) => line.startsWith(`${name}=`));
+      expect(lines[at - 1], name).toMatch(/^# \S/);
+    }
   });
 });
