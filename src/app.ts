@@ -14,7 +14,7 @@ import { MemoryIdempotencyStore, RedisIdempotencyStore } from './invitations/ide
 import { MemoryCallerLimitStore, RedisCallerLimitStore, type CallerLimitStore } from './limiter/index.ts';
 import type { Logger } from './logger.ts';
 import { GatewayMetrics } from './metrics.ts';
-import { readiness } from './readiness.ts';
+import { createClerkProbe, readiness } from './readiness.ts';
 import { createGuardRedis } from './redis.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
 
@@ -124,7 +124,8 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     clock,
   });
   let families: InvitationFamilies | undefined;
-  const metrics = new GatewayMetrics({ budget, pending: () => families?.pending ?? 0 });
+  const clerkProbe = createClerkProbe({ upstream, logger });
+  const metrics = new GatewayMetrics({ budget, pending: () => families?.pending ?? 0, clerk: () => clerkProbe.check() });
   const settings = {
     policy: config.upstreamChannels,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
@@ -157,6 +158,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     metrics,
     validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
     orgPolicy: { roles: config.orgInviterRoles, permissions: config.orgInviterPermissions },
+    clerkReachability: () => clerkProbe.check(),
     recover: instance.recover,
   };
   return {
@@ -178,7 +180,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
   const store = gateway.redis ? new RedisCallerLimitStore({ redis: gateway.redis }) : new MemoryCallerLimitStore();
   const callerLimits = countRejections(store, gateway.metrics);
   let closing = false;
-  const notReadyReasons = readiness({ upstream: gateway.services.upstream, redis: gateway.redis, logger, closing: () => closing });
+  const notReadyReasons = readiness({ redis: gateway.redis, closing: () => closing });
   const authenticate = createAuthenticator({
     apiKeys: config.apiKeys,
     clerk: {

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EXPECTED_FORMS, problem } from './config-messages.ts';
 
 /** A gateway API key as configured: the caller's name and the SHA-256 of the key, never the key. */
 export interface ApiKeyEntry {
@@ -149,7 +150,7 @@ const jwtKey = z.string().transform((value, ctx) => {
     }
     return key.export({ type: 'spki', format: 'pem' }).toString();
   } catch {
-    ctx.issues.push({ code: 'custom', message: "must be Clerk's JWT public key: an RSA-2048 PEM (-----BEGIN PUBLIC KEY-----)", input: value });
+    ctx.issues.push({ code: 'custom', message: 'not an RSA-2048 public key in PEM form', input: value });
     return z.NEVER;
   }
 });
@@ -197,7 +198,10 @@ const apiKeys = commaList((item) => {
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).optional(),
+  HOST: z
+    .string()
+    .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v), 'not an IP address or host name')
+    .optional(),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLERK_SECRET_KEY: z.string().regex(/^sk_(test|live)_\S+$/, 'must look like sk_test_… or sk_live_…').optional(),
@@ -227,7 +231,7 @@ const schema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z
     .string()
-    .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v), 'must be an IP address or host name, like 127.0.0.1 or 0.0.0.0')
+    .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v), 'not an IP address or host name')
     .default('127.0.0.1'),
   METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable characters without spaces').optional(),
   METRICS_OPERATION_NAMES: commaList((item) =>
@@ -259,15 +263,14 @@ const schema = z.object({
   RATE_LIMIT_MACHINE_WINDOW: rateLimitWindow.optional(),
 });
 
+/** Every variable the gateway reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
 type Env = Record<string, string | undefined>;
 
 /** Blank variables count as unset, so `FOO=` in a .env file falls back to the default. */
 const withoutBlanks = (env: Env): Env =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-
-/** Masks secrets so an error message can echo what was given without leaking it. */
-const shown = (name: string, value: string | undefined) =>
-  value === undefined ? 'unset' : /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? '(hidden)' : JSON.stringify(value);
 
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = withoutBlanks(rawEnv);
@@ -276,28 +279,28 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        return `${name}=${shown(name, env[name])}: ${issue.message}`;
+        return problem(name, env[name], issue);
       }),
     );
   }
   const e = parsed.data;
   const problems: string[] = [];
   if (e.BATCH_WINDOW_MAX_MS < e.BATCH_WINDOW_MS) {
-    problems.push(`BATCH_WINDOW_MAX_MS=${e.BATCH_WINDOW_MAX_MS}: must be at least BATCH_WINDOW_MS (${e.BATCH_WINDOW_MS})`);
+    problems.push(`BATCH_WINDOW_MAX_MS=${e.BATCH_WINDOW_MAX_MS}: expected at least BATCH_WINDOW_MS (${e.BATCH_WINDOW_MS})`);
   }
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
-    problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: must be below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
+    problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: expected below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
   }
   const production = e.NODE_ENV === 'production';
   if (production && !e.CLERK_SECRET_KEY) {
     // Demo mode hands an API key to whoever opens GraphiQL; it has no place in production.
-    problems.push('CLERK_SECRET_KEY=unset: required when NODE_ENV=production (without it the gateway starts in demo mode with an embedded Clerk emulator)');
+    problems.push(`CLERK_SECRET_KEY=unset: required when NODE_ENV=production (without it the gateway starts in demo mode with an embedded Clerk emulator); expected ${EXPECTED_FORMS['CLERK_SECRET_KEY']}`);
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
-    problems.push(`METRICS_PORT=${e.METRICS_PORT}: must differ from PORT, which serves the API`);
+    problems.push(`METRICS_PORT=${e.METRICS_PORT}: expected a port other than PORT (${e.PORT}), which serves the API`);
   }
   if (!e.METRICS && (e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined)) {
-    problems.push(`METRICS=false: turns metrics off, yet ${e.METRICS_PORT !== undefined ? `METRICS_PORT=${e.METRICS_PORT}` : 'METRICS_TOKEN'} is set`);
+    problems.push(`METRICS=false: turns metrics off, yet ${e.METRICS_PORT !== undefined ? `METRICS_PORT=${e.METRICS_PORT}` : 'METRICS_TOKEN'} is set; expected METRICS=true, or neither set`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

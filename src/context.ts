@@ -10,6 +10,7 @@ import type { InvitationOutcome, InvitationParams } from './invitations/types.ts
 import type { ValidationOptions } from './invitations/validate-item.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { CallerLimitStatus } from './limiter/index.ts';
+import type { ClerkReachability } from './readiness.ts';
 
 /** Long-lived parts shared by every request of one gateway process. */
 export interface GatewayServices {
@@ -27,6 +28,8 @@ export interface GatewayServices {
   validation: ValidationOptions;
   idempotency: IdempotencyStore;
   metrics: GatewayMetrics;
+  /** Whether Clerk answers, probed at most once per cache period. */
+  clerkReachability(): Promise<ClerkReachability>;
   /** Settles items of an attempt that was cut off at `since` (epoch ms), by lookups first. */
   recover(items: InvitationParams[], since: number): Promise<InvitationOutcome[]>;
 }

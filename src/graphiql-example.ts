@@ -1,5 +1,9 @@
-/** The operation GraphiQL opens with: ready to run against the embedded emulator. */
-export const GRAPHIQL_EXAMPLE = `# Invite two people. Run it twice: the second run shows ALREADY_INVITED.
+/**
+ * What GraphiQL opens with. In demo mode the tab invites two people against the embedded emulator;
+ * against a real Clerk instance it must be harmless to run, so it only reads the gateway's status, and
+ * the headers editor shows where the caller's own key goes instead of carrying one.
+ */
+export const GRAPHIQL_DEMO_EXAMPLE = `# Invite two people. Run it twice: the second run shows ALREADY_INVITED.
 mutation InviteTeammates {
   createInvitations(
     invitations: [
@@ -21,3 +25,26 @@ mutation InviteTeammates {
   }
 }
 `;
+
+/** Read-only: running it sends nothing to Clerk and invites nobody. */
+export const GRAPHIQL_STATUS_EXAMPLE = `# Read-only. Put your gateway API key (or a Clerk token) in the Headers tab below, then run.
+# createInvitations sends real invitation emails: write that mutation yourself when you mean it.
+query GatewayStatus {
+  gatewayStatus {
+    pendingInvitations
+    channels { channel limit remaining resetAt pausedUntil }
+    general { clerkLimit limit remaining resetAt }
+    clerk { reachable lastCheckedAt lastError }
+  }
+}
+`;
+
+/** The headers template GraphiQL shows outside demo mode: a placeholder, never a key. */
+export const GRAPHIQL_HEADERS_TEMPLATE = JSON.stringify({ Authorization: 'Bearer <key>' }, null, 2);
+
+/** GraphiQL's default tab and headers; `demoHeaders` is set only in demo mode. */
+export function graphiqlDefaults(demoHeaders: Record<string, string> | undefined): { defaultQuery: string; headers: string } {
+  return demoHeaders
+    ? { defaultQuery: GRAPHIQL_DEMO_EXAMPLE, headers: JSON.stringify(demoHeaders) }
+    : { defaultQuery: GRAPHIQL_STATUS_EXAMPLE, headers: GRAPHIQL_HEADERS_TEMPLATE };
+}

@@ -29,6 +29,8 @@ export interface LoggerOptions {
 export function createLogger({ level, pretty, destination }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
+    // ISO-8601 rather than epoch ms: readable as is, and log stores parse it without configuration.
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: ['secretKey', '*.secretKey', 'headers.authorization', 'headers.cookie', 'headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
       censor: '[redacted]',

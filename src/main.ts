@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDemoKey } from './auth/demo-key.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { clampWarnings } from './config-warnings.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
@@ -21,6 +22,7 @@ function readConfig(): Config {
 
 const loaded = readConfig();
 const logger = createLogger({ level: loaded.logLevel, pretty: process.stdout.isTTY });
+for (const warning of clampWarnings(loaded)) logger.warn(warning);
 
 // Without a Clerk key the gateway brings its own Clerk: the emulator, on a free loopback port.
 // (loadConfig refuses this in production.)
@@ -66,7 +68,8 @@ server.listen(config.port, config.host, () => {
       logger.warn(`HOST=${config.host}: GraphiQL hands the demo API key to anyone who can reach this address`);
     }
   }
-  logger.info(`GraphiQL: ${base}/graphql`);
+  logger.info(`listening on ${base}`);
+  if (config.graphiql) logger.info(`GraphiQL: ${base}/graphql`);
 });
 
 let stopping = false;

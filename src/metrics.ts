@@ -8,6 +8,8 @@ export interface MetricsSources {
   budget: UpstreamBudget;
   /** Items waiting for a batch or in flight. */
   pending: () => number;
+  /** Whether Clerk answers; probed (and cached) by the reachability probe. */
+  clerk?: () => Promise<{ reachable: boolean | null }>;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -95,7 +97,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor({ budget, pending }: MetricsSources) {
+  constructor({ budget, pending, clerk }: MetricsSources) {
     for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     new Gauge({
       name: 'gateway_upstream_budget_remaining',
@@ -115,6 +117,15 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.set(pending());
+      },
+    });
+    new Gauge({
+      name: 'gateway_clerk_reachable',
+      help: 'Whether the last Clerk probe got an answer: 1 yes, 0 no, -1 not known yet. Probed at most every 15 s.',
+      registers: clerk ? [this.registry] : [],
+      async collect() {
+        const { reachable } = (await clerk?.().catch(() => undefined)) ?? { reachable: null };
+        this.set(reachable === null ? -1 : reachable ? 1 : 0);
       },
     });
   }

@@ -7,7 +7,7 @@ import { builder } from './builder.ts';
 import type { Config } from './config.ts';
 import type { Caller } from './auth/caller.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
-import { GRAPHIQL_EXAMPLE } from './graphiql-example.ts';
+import { graphiqlDefaults } from './graphiql-example.ts';
 import { applyRateLimits, callerLimitPolicy, callerLimitReader, type CallerLimitStore } from './limiter/index.ts';
 import { scrub, type Logger } from './logger.ts';
 import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
@@ -79,9 +79,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     schema: guarded,
     logging: forYoga(logger),
     graphiql: config.graphiql && {
-      defaultQuery: GRAPHIQL_EXAMPLE,
+      ...graphiqlDefaults(graphiqlHeaders),
       title: 'Clerk invitation gateway',
-      headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders) : undefined,
     },
     // GraphiQL's scripts come from this package, not a CDN: the page works offline and behind firewalls.
     renderGraphiQL,

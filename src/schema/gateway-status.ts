@@ -35,7 +35,7 @@ const ChannelBudget = builder.objectRef<ChannelStatus>('ChannelBudget').implemen
 const UpstreamCallFamily = builder.enumType('UpstreamCallFamily', {
   description: 'Clerk calls other than creates, which spend the general allowance; a 429 pauses one family.',
   values: {
-    LIST: { value: 'list' as const, description: 'GET /v1/invitations: admin queries, reconciliation lookups, the readiness probe.' },
+    LIST: { value: 'list' as const, description: 'GET /v1/invitations: admin queries, reconciliation lookups, the Clerk reachability probe.' },
     USERS: { value: 'users' as const, description: 'GET /v1/users and GET /v1/users/count: two requests per lookup.' },
     REVOKE: { value: 'revoke' as const, description: 'POST /v1/invitations/{id}/revoke.' },
   },
@@ -94,7 +94,7 @@ interface GatewayStatus {
   pendingInvitations: number;
 }
 
-const GatewayStatusRef = builder.objectRef<GatewayStatus>('GatewayStatus').implement({
+export const GatewayStatusRef = builder.objectRef<GatewayStatus>('GatewayStatus').implement({
   description: "The gateway's view of Clerk's allowance and its own queue.",
   fields: (t) => ({
     channels: t.field({ type: [ChannelBudget], description: 'Budget per channel.', resolve: (s) => s.channels }),

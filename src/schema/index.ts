@@ -5,6 +5,7 @@ import './scalars.ts';
 import './invitation.ts';
 import './create-invitations.ts';
 import './gateway-status.ts';
+import './clerk-reachability.ts';
 import './invitation-admin.ts';
 import './organization-invitations.ts';
 

@@ -1,22 +1,144 @@
+import { Kind, parse, validate } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREATE_INVITATIONS, outcome, startStack, type Stack } from '../support/stack.ts';
 import { redisProxy, redisReachable } from '../support/redis.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { graphiqlDefaults } from '../../src/graphiql-example.ts';
+import { createLogger } from '../../src/logger.ts';
+import { schema } from '../../src/schema/index.ts';
+import { startGatewayProcess } from '../support/gateway-process.ts';
+import { createClerkProbe } from '../../src/readiness.ts';
 
 let stack: Stack | undefined;
 afterEach(() => stack?.close());
 
+const CLERK_STATUS = '{ gatewayStatus { clerk { reachable lastCheckedAt lastError } } }';
+const clerkGauge = async (s: Stack) => /^gateway_clerk_reachable (\S+)$/m.exec(await s.app.metrics.registry.metrics())?.[1];
+
 describe('health', () => {
-  it('/healthz answers while /readyz follows Clerk reachability', async () => {
-    stack = await startStack();
-    expect((await stack.fetch('/healthz')).status).toBe(200);
-    expect(await (await stack.fetch('/readyz')).json()).toEqual({ status: 'ready', reasons: [] });
-    await stack.close();
+  it('/readyz stays ready while Clerk fails: a Clerk blip must not take every replica out at once', async () => {
     stack = await startStack();
     stack.emulator.faults.add({ route: 'list', fault: 'error500-before-commit' });
     const response = await stack.fetch('/readyz');
-    expect(response.status).toBe(503);
-    expect((await response.json()).reasons).toEqual(['clerk unreachable']);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', reasons: [] });
     expect((await stack.fetch('/healthz')).status).toBe(200);
+    // Readiness no longer asks Clerk at all.
+    expect(stack.emulator.calls.filter((c) => c.route === 'list')).toHaveLength(0);
+  });
+
+  it('reports Clerk failing in gatewayStatus.clerk and gateway_clerk_reachable, without quoting the secret key', async () => {
+    stack = await startStack();
+    stack.emulator.faults.add({ route: 'list', fault: 'error500-before-commit' });
+    const { body } = await stack.request(CLERK_STATUS);
+    const clerk = body.data.gatewayStatus.clerk;
+    expect(clerk.reachable).toBe(false);
+    expect(clerk.lastError).toEqual(expect.any(String));
+    expect(clerk.lastError.length).toBeLessThanOrEqual(200);
+    expect(clerk.lastError).not.toContain(stack.secretKey);
+    expect(Number.isNaN(Date.parse(clerk.lastCheckedAt))).toBe(false);
+    expect(await clerkGauge(stack)).toBe('0');
+  });
+
+  it('reports Clerk reachable when it answers, and counts a 429 as reachable (busy, not down)', async () => {
+    stack = await startStack();
+    expect(await clerkGauge(stack)).toBe('1');
+    const { body } = await stack.request(CLERK_STATUS);
+    expect(body.data.gatewayStatus.clerk).toMatchObject({ reachable: true, lastError: null });
+    await stack.close();
+    stack = await startStack();
+    stack.emulator.faults.add({ route: 'list', fault: 'rate-limit', retryAfterSeconds: 30, times: 1 });
+    expect((await stack.request(CLERK_STATUS)).body.data.gatewayStatus.clerk).toMatchObject({ reachable: true, lastError: null });
+    expect(stack.emulator.calls.map((c) => c.status)).toEqual([429]);
+  });
+
+  it('cannot flood Clerk: many status queries and scrapes inside the cache period make one Clerk call', async () => {
+    stack = await startStack();
+    await Promise.all(Array.from({ length: 20 }, () => stack!.request(CLERK_STATUS)));
+    for (let i = 0; i < 5; i += 1) await stack.app.metrics.registry.metrics();
+    expect(stack.emulator.calls.filter((c) => c.route === 'list')).toHaveLength(1);
+  });
+});
+
+describe('the Clerk probe', () => {
+  it('probes again only after its cache period, and follows Clerk failing and recovering', async () => {
+    stack = await startStack();
+    let now = 1_000_000;
+    const probe = createClerkProbe({ upstream: stack.app.services.upstream, logger: createLogger({ level: 'silent' }), cacheMs: 15_000, now: () => now });
+    const lists = () => stack!.emulator.calls.filter((c) => c.route === 'list').length;
+    expect(await probe.check()).toEqual({ reachable: true, lastCheckedAt: 1_000_000, lastError: null });
+    stack.emulator.faults.add({ route: 'list', fault: 'error500-before-commit' });
+    now += 14_999;
+    expect((await probe.check()).reachable).toBe(true);
+    expect(lists()).toBe(1);
+    now += 1;
+    expect(await probe.check()).toMatchObject({ reachable: false, lastCheckedAt: now });
+    stack.emulator.faults.clear();
+    now += 15_000;
+    expect(await probe.check()).toMatchObject({ reachable: true, lastError: null });
+  });
+
+  it('keeps its last verdict when the gateway\'s own general budget refuses the probe (Clerk was not asked)', async () => {
+    stack = await startStack({ env: { UPSTREAM_GENERAL_PER_10S: '1', UPSTREAM_GENERAL_RESERVE_PERCENT: '0' } });
+    let now = 0;
+    const probe = createClerkProbe({ upstream: stack.app.services.upstream, logger: createLogger({ level: 'silent' }), now: () => now });
+    const first = await probe.check();
+    expect(first.reachable).toBe(true);
+    now += 60_000;
+    expect(await probe.check()).toEqual(first);
+    expect(stack.emulator.calls.filter((c) => c.route === 'list')).toHaveLength(1);
+  });
+});
+
+/** The options the gateway handed GraphiQL, as embedded in its page. */
+async function graphiqlOptions(s: Stack): Promise<{ defaultQuery: string; headers?: string }> {
+  const html = await (await s.fetch('/graphql', { headers: { accept: 'text/html' } })).text();
+  const match = /renderYogaGraphiQL\(\s*[^,]+,\s*(\{.*\}),\s*\);/s.exec(html);
+  if (!match) throw new Error('no GraphiQL options in the page');
+  return JSON.parse(match[1]!);
+}
+
+describe('GraphiQL outside demo mode', () => {
+  it('opens with a read-only query that invites nobody when run, and a headers template holding no key', async () => {
+    stack = await startStack({ env: { GRAPHIQL: 'true' } });
+    const options = await graphiqlOptions(stack);
+    const document = parse(options.defaultQuery);
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    expect(operations.map((o) => o.operation)).toEqual(['query']);
+    expect(validate(schema, document)).toEqual([]);
+    expect(JSON.parse(options.headers!)).toEqual({ Authorization: 'Bearer <key>' });
+
+    const { body } = await stack.request(options.defaultQuery);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.gatewayStatus.clerk.reachable).toBe(true);
+    expect(stack.emulator.calls.filter((c) => c.route !== 'list')).toEqual([]);
+    expect(stack.emulator.invitations()).toEqual([]);
+  });
+
+  it('keeps the invite example for demo mode only, where GraphiQL carries the demo key', () => {
+    const demo = graphiqlDefaults({ authorization: 'Bearer gwk_demo' });
+    expect(demo.defaultQuery).toContain('mutation InviteTeammates');
+    expect(JSON.parse(demo.headers)).toEqual({ authorization: 'Bearer gwk_demo' });
+    expect(graphiqlDefaults(undefined).defaultQuery).not.toMatch(/^\s*mutation/m);
+  });
+});
+
+describe('startup log', () => {
+  it('names no GraphiQL address when GraphiQL is off, names it when it is on, and warns of a clamped setting', { timeout: 60_000 }, async () => {
+    const emulator = await startEmulator({ port: 0 });
+    const env = { NODE_ENV: 'production', CLERK_SECRET_KEY: emulator.secretKeys[0]!, CLERK_API_URL: emulator.url };
+    const off = await startGatewayProcess({ ...env, BATCH_WINDOW_MAX_MS: '20000' });
+    const on = await startGatewayProcess({ ...env, GRAPHIQL: 'true' });
+    try {
+      await expect.poll(() => on.output(), { timeout: 10_000 }).toMatch(/"msg":"GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphql"/);
+      await expect.poll(() => off.output(), { timeout: 10_000 }).toMatch(/"msg":"listening on http:\/\/127\.0\.0\.1:\d+"/);
+      expect(off.output()).not.toContain('GraphiQL');
+      expect(off.output()).toMatch(/"level":40,.*"msg":"BATCH_WINDOW_MAX_MS=20000 is clamped to 10000 ms/);
+      expect(on.output()).not.toContain('clamped');
+    } finally {
+      await Promise.all([off.stop(), on.stop()]);
+      await emulator.close();
+    }
   });
 });
 

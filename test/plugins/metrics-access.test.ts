@@ -121,13 +121,13 @@ describe('metrics settings', () => {
   it('reject bad values naming the variable and the value, never echoing the token', () => {
     expect(problems({ METRICS_PORT: 'nine' })).toMatch(/^METRICS_PORT="nine": /);
     expect(problems({ METRICS_PORT: '70000' })).toMatch(/^METRICS_PORT="70000": /);
-    expect(problems({ METRICS_PORT: '4000', PORT: '4000' })).toMatch(/^METRICS_PORT=4000: must differ from PORT/);
-    expect(problems({ METRICS_HOST: 'local host' })).toMatch(/^METRICS_HOST="local host": must be an IP address or host name/);
+    expect(problems({ METRICS_PORT: '4000', PORT: '4000' })).toMatch(/^METRICS_PORT=4000: expected a port other than PORT \(4000\)/);
+    expect(problems({ METRICS_HOST: 'local host' })).toMatch(/^METRICS_HOST="local host": not an IP address or host name; expected an IP address or host name/);
     expect(problems({ METRICS_OPERATION_NAMES: 'Good,bad-name' })).toMatch(/^METRICS_OPERATION_NAMES="Good,bad-name": "bad-name" is not a GraphQL operation name/);
     expect(problems({ METRICS_OPERATION_NAMES: `A${'b'.repeat(100)}` })).toMatch(/^METRICS_OPERATION_NAMES=.*at most 100 characters/);
     expect(problems({ METRICS: 'false', METRICS_PORT: '9464' })).toMatch(/^METRICS=false: turns metrics off, yet METRICS_PORT=9464 is set/);
     const short = problems({ METRICS_TOKEN: 'short secret' });
-    expect(short).toMatch(/^METRICS_TOKEN=\(hidden\): must be 16 to 512 printable characters/);
+    expect(short).toMatch(/^METRICS_TOKEN=\(hidden\): expected 16 to 512 printable characters/);
     expect(short).not.toContain('short secret');
   });
 });
