@@ -128,9 +128,13 @@ export const clerkErrors = {
       'Current user is not a member of the organization. Only organization members can perform this action.',
     ),
   missingOrganizationPermission: (permissions: string[]) =>
-    single(403, 'missing_organization_permission', 'missing permission', 'Current user is missing an organization permission.', {
-      permissions,
-    }),
+    single(
+      403,
+      'missing_organization_permission',
+      'missing permission',
+      'Current user is missing an organization permission.',
+      { permissions },
+    ),
   organizationMembershipQuotaExceeded: (max: number) =>
     single(
       403,
@@ -139,7 +143,12 @@ export const clerkErrors = {
       `You have reached your limit of ${max} organization memberships, including outstanding invitations.`,
     ),
   alreadyAMemberInOrganization: (userId: string) =>
-    single(400, 'already_a_member_in_organization', 'already a member', `User ${userId} is already a member of the organization.`),
+    single(
+      400,
+      'already_a_member_in_organization',
+      'already a member',
+      `User ${userId} is already a member of the organization.`,
+    ),
   organizationInvitationNotUnique: () =>
     single(
       400,
@@ -148,7 +157,12 @@ export const clerkErrors = {
       'Organizations cannot have duplicate pending invitations for an email address.',
     ),
   organizationInvitationNotPending: () =>
-    single(404, 'organization_invitation_not_pending', 'not pending', 'The organization invitation is not in the "pending" status.'),
+    single(
+      404,
+      'organization_invitation_not_pending',
+      'not pending',
+      'The organization invitation is not in the "pending" status.',
+    ),
   tooManyRequests: (retryAfterSeconds: number) => {
     const error = single(429, 'too_many_requests', 'Too many requests', 'Too many requests, retry later');
     return new ClerkApiError(429, error.errors, { 'Retry-After': String(retryAfterSeconds) });

@@ -81,7 +81,13 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-function organizationRoute(emulator: Emulator, [, method, id, what]: RegExpExecArray, body: unknown, secretKey?: string): unknown {
+/** `GET|POST /organizations/{id}/memberships` and `GET /organizations/{id}/invitations`. */
+function organizationRoute(
+  emulator: Emulator,
+  [, method, id, what]: RegExpExecArray,
+  body: unknown,
+  secretKey: string | undefined,
+): unknown {
   const organizationId = decodeURIComponent(id as string);
   if (what === 'invitations') {
     if (method !== 'GET') throw new TypeError('organization invitations are created through /v1; only GET is offered here');

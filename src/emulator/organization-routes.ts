@@ -80,8 +80,19 @@ function toNew(item: Record<string, unknown>): NewOrgInvitation {
 const wire = (ctx: RouteContext, invitation: StoredOrgInvitation, withUrl = false) =>
   ctx.store.orgs.toWire(invitation, ctx.now, ctx.store.users.values(), withUrl);
 
-/** Steps 4–9 for the validated items; returns what was created or reused, in item order. */
-function commitCreates(ctx: RouteContext, organization: SeededOrganization, raw: unknown[], errorsFor: (index: number) => RouteContext['schemaErrors']): RouteResult & { invitations: StoredOrgInvitation[]; created: Set<string> } {
+interface Committed {
+  /** In item order: each item's new invitation, or the pending one reused for it. */
+  invitations: StoredOrgInvitation[];
+  created: Set<string>;
+}
+
+/** Steps 4–9 of the check order for a body's items. */
+function commitCreates(
+  ctx: RouteContext,
+  organization: SeededOrganization,
+  raw: unknown[],
+  errorsFor: (index: number) => RouteContext['schemaErrors'],
+): Committed {
   const { store, now } = ctx;
   const found = raw.flatMap((item, index) => itemErrors(item, errorsFor(index)));
   const items = raw as Record<string, unknown>[];
@@ -125,15 +136,11 @@ function commitCreates(ctx: RouteContext, organization: SeededOrganization, raw:
     created.add(invitation.id);
     return invitation;
   });
-  return {
-    status: 200,
-    body: undefined,
-    committed: created.size > 0,
-    invitationIds: invitations.map((invitation) => invitation.id),
-    invitations,
-    created,
-  };
+  return { invitations, created };
 }
+
+/** Only new invitations count as committed: a reused one was already there. */
+const outcome = ({ created }: Committed) => ({ status: 200, committed: created.size > 0, invitationIds: [...created] });
 
 const bodyErrors = (ctx: RouteContext) => ctx.schemaErrors.filter((e) => e.instancePath.startsWith(BODY));
 
@@ -147,8 +154,7 @@ export function createOrgInvitation(ctx: RouteContext): RouteResult {
   }
   const result = commitCreates(ctx, organization, [ctx.body], () => bodyErrors(ctx));
   const [invitation] = result.invitations as [StoredOrgInvitation];
-  const { invitations: _i, created, ...rest } = result;
-  return { ...rest, body: wire(ctx, invitation, created.has(invitation.id)) };
+  return { ...outcome(result), body: wire(ctx, invitation, result.created.has(invitation.id)) };
 }
 
 export function createOrgInvitationBulk(ctx: RouteContext): RouteResult {
@@ -161,9 +167,8 @@ export function createOrgInvitationBulk(ctx: RouteContext): RouteResult {
   const result = commitCreates(ctx, organization, items, (index) =>
     errors.filter((e) => e.instancePath === `${BODY}/${index}` || e.instancePath.startsWith(`${BODY}/${index}/`)),
   );
-  const { invitations, created, ...rest } = result;
-  const data = invitations.map((invitation) => wire(ctx, invitation, created.has(invitation.id)));
-  return { ...rest, body: { data, total_count: data.length } };
+  const data = result.invitations.map((invitation) => wire(ctx, invitation, result.created.has(invitation.id)));
+  return { ...outcome(result), body: { data, total_count: data.length } };
 }
 
 const ORDER_FIELDS = { created_at: 'createdAt', email_address: 'emailAddress' } as const;
@@ -177,14 +182,17 @@ export function listOrgInvitations(ctx: RouteContext): RouteResult {
   const rawStatus = ctx.rawQuery.status;
   const statuses = rawStatus === undefined ? [] : [rawStatus].flat();
   // The spec types `status` as one string, but its text and the SDK send several: checked here instead.
-  const queryErrors = ctx.schemaErrors.filter((e) => e.instancePath.startsWith('/query/') && e.instancePath !== '/query/status');
+  const queryErrors = ctx.schemaErrors.filter(
+    (e) => e.instancePath.startsWith('/query/') && e.instancePath !== '/query/status',
+  );
   const badStatus = statuses.find((status) => !STATUSES.includes(status));
   const found = firstErrorPerPath(queryErrors).map(toClerkFormError);
   if (badStatus !== undefined) {
     found.push(
       clerkErrors.formParamValueInvalid(
         'status',
-        `${badStatus} does not match the allowed values for parameter status. Allowed values: pending, accepted, revoked or expired`,
+        `${badStatus} does not match the allowed values for parameter status. ` +
+          'Allowed values: pending, accepted, revoked or expired',
       ),
     );
   }
@@ -242,9 +250,8 @@ export function revokeOrgInvitation(ctx: RouteContext): RouteResult {
   const requester = (ctx.body as { requesting_user_id?: string | null } | undefined)?.requesting_user_id;
   if (requester) ensureCanManage(ctx.store, organization.id, [requester]);
   const invitation = ctx.store.orgs.invitations.get(ctx.pathParams.invitation_id ?? '');
-  if (!invitation || invitation.organizationId !== organization.id || ctx.store.orgs.statusOf(invitation, ctx.now) !== 'pending') {
-    fail(clerkErrors.organizationInvitationNotPending());
-  }
+  const pending = invitation?.organizationId === organization.id && ctx.store.orgs.statusOf(invitation, ctx.now) === 'pending';
+  if (!pending) fail(clerkErrors.organizationInvitationNotPending());
   const revoked = invitation as StoredOrgInvitation;
   revoked.status = 'revoked';
   revoked.updatedAt = ctx.now;

@@ -52,7 +52,9 @@ export class OrganizationStore {
   seedOrganization(seed: SeedOrganization, now: number): SeededOrganization {
     const id = seed.id ?? randomId('org');
     if (this.organizations.has(id)) throw new RangeError(`organization ${id} already exists`);
-    if (typeof seed.name !== 'string' || seed.name.trim() === '') throw new RangeError('organization name must be a non-empty string');
+    if (typeof seed.name !== 'string' || seed.name.trim() === '') {
+      throw new RangeError('organization name must be a non-empty string');
+    }
     const roles = seed.roles ?? DEFAULT_ORG_ROLES;
     if (roles.length === 0 || roles.some((role) => typeof role !== 'string' || role === '')) {
       throw new RangeError('organization roles must be non-empty strings');
@@ -135,6 +137,14 @@ export class OrganizationStore {
    */
   toWire(invitation: StoredOrgInvitation, now: number, users: Iterable<SeededUser>, withUrl = false): WireOrgInvitation {
     const inviter = invitation.inviterId ? [...users].find((user) => user.id === invitation.inviterId) : undefined;
+    const inviterData = inviter && {
+      user_id: inviter.id,
+      first_name: null,
+      last_name: null,
+      image_url: '',
+      has_image: false,
+      identifier: inviter.emailAddress,
+    };
     return {
       object: 'organization_invitation',
       id: invitation.id,
@@ -143,9 +153,7 @@ export class OrganizationStore {
       role_name: roleName(invitation.role),
       organization_id: invitation.organizationId,
       inviter_id: invitation.inviterId,
-      public_inviter_data: inviter
-        ? { user_id: inviter.id, first_name: null, last_name: null, image_url: '', has_image: false, identifier: inviter.emailAddress }
-        : null,
+      public_inviter_data: inviterData ?? null,
       status: this.statusOf(invitation, now),
       public_metadata: invitation.publicMetadata,
       private_metadata: invitation.privateMetadata,
