@@ -17,11 +17,18 @@ const source = resolve(process.argv[2] ?? join(root, '../shared/clerk-bapi/bapi-
 const outDir = join(root, 'src/emulator/spec');
 const outFile = join(outDir, 'clerk-bapi-invitations.yml');
 
-/** Path → methods the emulator serves. `/users/count` is here because the SDK's getUserList calls it. */
+/**
+ * Path → methods the emulator serves. `/users/count` is here because the SDK's getUserList calls it.
+ * The deprecated `/organizations/{organization_id}/invitations/pending` is left out: the SDK no longer calls it.
+ */
 const SELECTED: Record<string, string[]> = {
   '/invitations': ['get', 'post'],
   '/invitations/bulk': ['post'],
   '/invitations/{invitation_id}/revoke': ['post'],
+  '/organizations/{organization_id}/invitations': ['get', 'post'],
+  '/organizations/{organization_id}/invitations/bulk': ['post'],
+  '/organizations/{organization_id}/invitations/{invitation_id}': ['get'],
+  '/organizations/{organization_id}/invitations/{invitation_id}/revoke': ['post'],
   '/jwks': ['get'],
   '/users': ['get'],
   '/users/count': ['get'],

@@ -117,6 +117,52 @@ export const clerkErrors = {
   invitationAlreadyAccepted: () =>
     single(400, 'invitation_already_accepted', 'Invitation is already accepted, try signing in instead.'),
   invitationAlreadyRevoked: () => single(400, 'invitation_already_revoked', 'Invitation is already revoked.'),
+  // Organization errors: codes, statuses and wording of Clerk's 2024 `apierror/organizations.go`.
+  organizationRoleNotFound: (param: string) =>
+    single(404, 'resource_not_found', 'not found', 'Organization role not found', { param_name: param }),
+  notAMemberInOrganization: () =>
+    single(
+      403,
+      'not_a_member_in_organization',
+      'not a member',
+      'Current user is not a member of the organization. Only organization members can perform this action.',
+    ),
+  missingOrganizationPermission: (permissions: string[]) =>
+    single(
+      403,
+      'missing_organization_permission',
+      'missing permission',
+      'Current user is missing an organization permission.',
+      { permissions },
+    ),
+  organizationMembershipQuotaExceeded: (max: number) =>
+    single(
+      403,
+      'organization_membership_quota_exceeded',
+      'organization membership quota exceeded',
+      `You have reached your limit of ${max} organization memberships, including outstanding invitations.`,
+    ),
+  alreadyAMemberInOrganization: (userId: string) =>
+    single(
+      400,
+      'already_a_member_in_organization',
+      'already a member',
+      `User ${userId} is already a member of the organization.`,
+    ),
+  organizationInvitationNotUnique: () =>
+    single(
+      400,
+      'organization_invitation_not_unique',
+      'organization invitation not unique',
+      'Organizations cannot have duplicate pending invitations for an email address.',
+    ),
+  organizationInvitationNotPending: () =>
+    single(
+      404,
+      'organization_invitation_not_pending',
+      'not pending',
+      'The organization invitation is not in the "pending" status.',
+    ),
   tooManyRequests: (retryAfterSeconds: number) => {
     const error = single(429, 'too_many_requests', 'Too many requests', 'Too many requests, retry later');
     return new ClerkApiError(429, error.errors, { 'Retry-After': String(retryAfterSeconds) });

@@ -6,12 +6,12 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Emulator } from './types.ts';
-import { FAULT_KINDS } from './faults.ts';
+import { FAULT_KINDS, FAULT_ROUTES } from './faults.ts';
 import { sendJson } from './http-io.ts';
 
 const faultRule = z
   .object({
-    route: z.enum(['single', 'bulk', 'list', 'revoke', 'delete', 'users', 'users-count', 'jwks', 'any']),
+    route: z.enum(FAULT_ROUTES),
     fault: z.enum(FAULT_KINDS),
     probability: z.number().min(0).max(1).optional(),
     times: z.number().int().positive().optional(),
@@ -45,6 +45,22 @@ const schemas = {
     })
     .strict(),
   accept: z.object({ secretKey: z.string().optional() }).strict(),
+  organizations: z
+    .object({
+      organizations: z.array(
+        z
+          .object({
+            id: z.string().min(1).optional(),
+            name: z.string().min(1),
+            roles: z.array(z.string().min(1)).min(1).optional(),
+            maxMemberships: z.number().int().nonnegative().optional(),
+          })
+          .strict(),
+      ),
+      secretKey: z.string().optional(),
+    })
+    .strict(),
+  membership: z.object({ user: z.string().min(1), role: z.string().min(1), secretKey: z.string().optional() }).strict(),
   // Either move the clock (`advanceMs`, relative) or set how far Clerk's clock is off real time (`offsetMs`).
   clock: z
     .object({ advanceMs: z.number().int().optional(), offsetMs: z.number().int().optional() })
@@ -65,6 +81,23 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
+/** `GET|POST /organizations/{id}/memberships` and `GET /organizations/{id}/invitations`. */
+function organizationRoute(
+  emulator: Emulator,
+  [, method, id, what]: RegExpExecArray,
+  body: unknown,
+  secretKey: string | undefined,
+): unknown {
+  const organizationId = decodeURIComponent(id as string);
+  if (what === 'invitations') {
+    if (method !== 'GET') throw new TypeError('organization invitations are created through /v1; only GET is offered here');
+    return emulator.organizationInvitations(organizationId, secretKey);
+  }
+  if (method === 'GET') return emulator.memberships(organizationId, secretKey);
+  const { user, role, secretKey: key } = parse(schemas.membership, body);
+  return emulator.seedMembership(organizationId, user, role, key);
+}
+
 /** Answers a control request; returns false when the path is not a control route. */
 export async function handleControlRequest(
   emulator: Emulator,
@@ -76,6 +109,8 @@ export async function handleControlRequest(
   const route = `${method} ${url.pathname.replace(/^\/__emulator/, '')}`;
   const secretKey = url.searchParams.get('secret_key') ?? undefined;
   const accept = /^POST \/invitations\/([^/]+)\/accept$/.exec(route);
+  const org = /^(GET|POST) \/organizations\/([^/]+)\/(memberships|invitations)$/.exec(route);
+  const orgAccept = /^POST \/organization-invitations\/([^/]+)\/accept$/.exec(route);
   try {
     let answer: unknown;
     if (route === 'GET /health') answer = { ok: true, url: emulator.url, secretKeys: emulator.secretKeys };
@@ -94,7 +129,14 @@ export async function handleControlRequest(
       answer = emulator.seedInvitations(invitations, key);
     } else if (route === 'GET /invitations') answer = emulator.invitations(secretKey);
     else if (accept) answer = emulator.acceptInvitation(accept[1] as string, parse(schemas.accept, body).secretKey);
-    else if (route === 'GET /faults') answer = emulator.faults.list();
+    else if (route === 'POST /organizations') {
+      const { organizations, secretKey: key } = parse(schemas.organizations, body);
+      answer = organizations.map((organization) => emulator.seedOrganization(organization, key));
+    } else if (route === 'GET /organizations') answer = emulator.organizations(secretKey);
+    else if (org) answer = organizationRoute(emulator, org, body, secretKey);
+    else if (orgAccept) {
+      answer = emulator.acceptOrganizationInvitation(orgAccept[1] as string, parse(schemas.accept, body).secretKey);
+    } else if (route === 'GET /faults') answer = emulator.faults.list();
     else if (route === 'POST /faults') {
       // One rule, an array of rules, or { rules: [...] }.
       const rules = Array.isArray(body) ? body : body && typeof body === 'object' && 'rules' in body ? body.rules : [body];

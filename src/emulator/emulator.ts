@@ -28,6 +28,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let advanced = 0;
   const now = () => baseNow() + clockOffset + advanced;
   const faultSeed = options.faultSeed ?? 1;
+  const orgDuplicateInvitation = options.orgDuplicateInvitation ?? 'refuse';
+  if (orgDuplicateInvitation !== 'refuse' && orgDuplicateInvitation !== 'reuse') {
+    throw new RangeError(`orgDuplicateInvitation must be refuse or reuse, got ${String(orgDuplicateInvitation)}`);
+  }
   const faults = createFaultInjector(faultSeed);
   const validator = await createSpecValidator();
   const signingKeys = new SigningKeys();
@@ -95,7 +99,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     if (method === 'GET' && url.pathname === '/v1/tickets/accept') return acceptTicket(url, res, record);
-    await handleApiRequest({ instances, validator, faults, signingKeys, now, sleep, later }, { req, res, url, body, record });
+    await handleApiRequest(
+      { instances, validator, faults, signingKeys, orgDuplicateInvitation, now, sleep, later },
+      { req, res, url, body, record },
+    );
   }
 
   /**
@@ -104,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
    */
   function acceptTicket(url: URL, res: ServerResponse, record: CallRecord): void {
     const ticket = url.searchParams.get('ticket') ?? '';
+    if (acceptOrgTicket(ticket, res, record)) return;
     const instance = [...instances.values()].find((i) => i.findByTicketUrl(ticket));
     const invitation = instance?.findByTicketUrl(ticket);
     if (!instance || !invitation || instance.statusOf(invitation, now()) !== 'pending') {
@@ -121,6 +129,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     record.status = 200;
     sendJson(res, 200, instance.toWire(invitation, now()));
+  }
+
+  /** An organization invitation's link: accepts it, then redirects like an instance invitation's. */
+  function acceptOrgTicket(ticket: string, res: ServerResponse, record: CallRecord): boolean {
+    const instance = [...instances.values()].find((i) => i.orgs.findByTicket(ticket));
+    const invitation = instance?.orgs.findByTicket(ticket);
+    if (!instance || !invitation) return false;
+    if (instance.orgs.statusOf(invitation, now()) !== 'pending') {
+      record.status = 404;
+      record.errorCodes = ['resource_not_found'];
+      record.traceId = sendClerkError(res, clerkErrors.resourceNotFound());
+      return true;
+    }
+    instance.acceptOrgInvitation(invitation.id, now());
+    Object.assign(record, { instance: instance.secretKey, committed: true, invitationIds: [invitation.id] });
+    record.status = invitation.redirectUrl ? 303 : 200;
+    if (invitation.redirectUrl) res.writeHead(303, { Location: invitation.redirectUrl }).end();
+    else sendJson(res, 200, instance.orgs.toWire(invitation, now(), instance.users.values()));
+    return true;
   }
 
   const server = createServer({ ServerResponse: clockedResponseClass(now) }, (req, res) => {
@@ -189,6 +216,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         status: instance.statusOf(invitation, now()),
       }));
     },
+    seedOrganization: (organization, secretKey) => copy(instanceFor(secretKey).orgs.seedOrganization(organization, now())),
+    organizations: (secretKey) => [...instanceFor(secretKey).orgs.organizations.values()].map(copy),
+    seedMembership: (organizationId, user, role, secretKey) =>
+      copy(instanceFor(secretKey).seedMembership(organizationId, user, role, now())),
+    memberships(organizationId, secretKey) {
+      const { orgs } = instanceFor(secretKey);
+      orgs.organization(organizationId);
+      return [...(orgs.memberships.get(organizationId)?.values() ?? [])].map(copy);
+    },
+    organizationInvitations(organizationId, secretKey) {
+      const { orgs } = instanceFor(secretKey);
+      orgs.organization(organizationId);
+      return [...orgs.invitations.values()]
+        .filter((invitation) => invitation.organizationId === organizationId)
+        .map((invitation) => ({ ...copy(invitation), status: orgs.statusOf(invitation, now()) }));
+    },
+    acceptOrganizationInvitation: (id, secretKey) => copy(instanceFor(secretKey).acceptOrgInvitation(id, now())),
     now,
     advanceClock(ms) {
       advanced += ms;

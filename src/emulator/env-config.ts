@@ -1,5 +1,6 @@
 /** Environment settings of the standalone emulator (`npm run emulator`). */
 import { MAX_CLOCK_OFFSET_MS } from './clerk-clock.ts';
+import type { OrgDuplicateInvitation, OrgLimitScope } from './organization-types.ts';
 
 export interface EmulatorEnvConfig {
   port: number;
@@ -10,6 +11,19 @@ export interface EmulatorEnvConfig {
   singlePerHour?: number;
   /** How far Clerk's clock runs ahead of real time (negative: behind), in ms. */
   clockOffsetMs: number;
+  orgBulkPerHour?: number;
+  orgSinglePerHour?: number;
+  orgLimitScope?: OrgLimitScope;
+  orgDuplicateInvitation?: OrgDuplicateInvitation;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new RangeError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(env[name])}`);
+  }
+  return raw as T;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
@@ -40,5 +54,9 @@ export function parseEmulatorEnv(env: NodeJS.ProcessEnv = process.env): Emulator
     bulkPerHour: integer(env, 'EMULATOR_BULK_PER_HOUR', 1, 1_000_000),
     singlePerHour: integer(env, 'EMULATOR_SINGLE_PER_HOUR', 1, 1_000_000),
     clockOffsetMs: integer(env, 'EMULATOR_CLOCK_OFFSET_MS', -MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS) ?? 0,
+    orgBulkPerHour: integer(env, 'EMULATOR_ORG_BULK_PER_HOUR', 1, 1_000_000),
+    orgSinglePerHour: integer(env, 'EMULATOR_ORG_SINGLE_PER_HOUR', 1, 1_000_000),
+    orgLimitScope: oneOf(env, 'EMULATOR_ORG_LIMIT_SCOPE', ['instance', 'organization'] as const),
+    orgDuplicateInvitation: oneOf(env, 'EMULATOR_ORG_DUPLICATE_INVITATION', ['refuse', 'reuse'] as const),
   };
 }

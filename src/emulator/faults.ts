@@ -1,6 +1,30 @@
 /** Fault-injection rules shared by the in-process API and the `/__emulator/faults` control route. */
 import { EDGE_STATUSES } from './edge-pages.ts';
-import type { ActiveFaultRule, FaultController, FaultKind, FaultRule, RouteKind } from './types.ts';
+import type { ActiveFaultRule, FaultController, FaultKind, FaultRoute, FaultRule, RouteKind } from './types.ts';
+
+/** Every endpoint kind a fault rule can target; the control route and rule checks read this list. */
+export const ROUTE_KINDS = [
+  'single',
+  'bulk',
+  'list',
+  'revoke',
+  'delete',
+  'users',
+  'users-count',
+  'jwks',
+  'org-single',
+  'org-bulk',
+  'org-list',
+  'org-get',
+  'org-revoke',
+] as const satisfies readonly RouteKind[];
+
+// Fails to compile when RouteKind gains a member this list lacks.
+type MissingRouteKind = Exclude<RouteKind, (typeof ROUTE_KINDS)[number]>;
+const everyRouteKindListed: [MissingRouteKind] extends [never] ? true : never = true;
+void everyRouteKindListed;
+
+export const FAULT_ROUTES = [...ROUTE_KINDS, 'any'] as const satisfies readonly FaultRoute[];
 
 export const FAULT_KINDS = [
   'latency',
@@ -29,6 +53,7 @@ function createRng(seed: number): () => number {
 }
 
 function checkRule(rule: FaultRule): void {
+  if (!(FAULT_ROUTES as readonly string[]).includes(rule.route)) throw new TypeError(`unknown route ${String(rule.route)}`);
   if (!(FAULT_KINDS as readonly string[]).includes(rule.fault)) throw new TypeError(`unknown fault ${String(rule.fault)}`);
   if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
     throw new RangeError(`probability must be within 0..1, got ${rule.probability}`);

@@ -116,7 +116,7 @@ export function compactJsonBytes(value: unknown): number {
   return bytes;
 }
 
-const metadataTooLarge = (param: string) =>
+export const metadataTooLarge = (param: string) =>
   new ClerkApiError(422, [
     {
       message: `The given ${param} exceeds the maximum allowed size of ${METADATA_MAX_BYTES} bytes (${METADATA_MAX_BYTES / 1024} KB).`,

@@ -5,7 +5,17 @@
  */
 export { startEmulator } from './emulator.ts';
 export { parseEmulatorEnv, type EmulatorEnvConfig } from './env-config.ts';
-export { FAULT_KINDS } from './faults.ts';
+export { FAULT_KINDS, FAULT_ROUTES, ROUTE_KINDS } from './faults.ts';
+export type {
+  OrgDuplicateInvitation,
+  OrgLimitScope,
+  SeededMembership,
+  SeededOrganization,
+  SeedOrganization,
+  StoredOrgInvitation,
+  WireOrgInvitation,
+  WirePublicInviterData,
+} from './organization-types.ts';
 export { generateSecretKey } from './ids.ts';
 export type { SessionTokenOptions } from './session-keys.ts';
 export { loadVendoredSpec, vendoredSpecPath } from './spec-validator.ts';

@@ -1,6 +1,8 @@
 /** The data of one emulated Clerk instance: invitations, seeded users and its rate-limit windows. */
 import { randomBase62, randomId } from './ids.ts';
-import { type resolveLimits, InstanceLimiter } from './rate-limiter.ts';
+import { OrganizationStore } from './organization-store.ts';
+import type { SeededMembership, StoredOrgInvitation } from './organization-types.ts';
+import { type ResolvedLimits, InstanceLimiter } from './rate-limiter.ts';
 import type { InvitationStatus, SeededUser, SeedInvitation, StoredInvitation, WireInvitation } from './types.ts';
 
 const DAY_MS = 86_400_000;
@@ -25,20 +27,23 @@ export class InstanceStore {
   private readonly byEmail = new Map<string, StoredInvitation[]>();
   readonly users = new Map<string, SeededUser>();
   limiter: InstanceLimiter;
+  readonly orgs: OrganizationStore;
 
   constructor(
     readonly secretKey: string,
-    private readonly limits: ReturnType<typeof resolveLimits>,
+    private readonly limits: ResolvedLimits,
     /** Base of the ticket links; the emulator's own URL so the link can be followed locally. */
     private readonly ticketBaseUrl: string,
   ) {
     this.limiter = new InstanceLimiter(limits);
+    this.orgs = new OrganizationStore(ticketBaseUrl);
   }
 
   reset(): void {
     this.invitations.clear();
     this.byEmail.clear();
     this.users.clear();
+    this.orgs.reset();
     this.limiter = new InstanceLimiter(this.limits);
   }
 
@@ -144,5 +149,32 @@ export class InstanceStore {
       if (new URL(invitation.url).searchParams.get('ticket') === ticket) return invitation;
     }
     return undefined;
+  }
+
+  userById(id: string): SeededUser | undefined {
+    return [...this.users.values()].find((user) => user.id === id);
+  }
+
+  /** Adds a member by address (seeding the user when new) or by the id of a seeded user. */
+  seedMembership(organizationId: string, user: string, role: string, now: number): SeededMembership {
+    this.orgs.organization(organizationId);
+    const member = user.includes('@') ? this.seedUser(user, now) : this.userById(user);
+    if (!member) throw new RangeError(`unknown user ${user}`);
+    return this.orgs.addMembership(organizationId, member, role, now);
+  }
+
+  /** Accepts a pending organization invitation: creates the user if new and makes it a member. */
+  acceptOrgInvitation(id: string, now: number): StoredOrgInvitation {
+    const invitation = this.orgs.invitations.get(id);
+    if (!invitation) throw new RangeError(`unknown organization invitation ${id}`);
+    const status = this.orgs.statusOf(invitation, now);
+    if (status !== 'pending') throw new Error(`organization invitation ${id} is ${status}, only pending ones can be accepted`);
+    const user = this.seedUser(invitation.emailAddress, now);
+    if (!this.orgs.membership(invitation.organizationId, user.id)) {
+      this.orgs.addMembership(invitation.organizationId, user, invitation.role, now);
+    }
+    invitation.status = 'accepted';
+    invitation.updatedAt = now;
+    return invitation;
   }
 }

@@ -21,6 +21,7 @@ import type { ErrorObject } from 'ajv';
 import { type ClerkApiError, clerkErrors, combineErrors } from './clerk-errors.ts';
 import { type InstanceStore, type NewInvitation, normalizeEmail } from './instance-store.ts';
 import { fieldRuleErrors } from './field-rules.ts';
+import type { OrgDuplicateInvitation } from './organization-types.ts';
 import { firstErrorPerPath, toClerkFormError } from './spec-validator.ts';
 
 const MAX_BULK_SIZE = 10;
@@ -36,6 +37,8 @@ export interface RouteContext {
   query: Record<string, unknown>;
   pathParams: Record<string, string>;
   schemaErrors: ErrorObject[];
+  /** What an organization invitation create does with an address that has a pending one. */
+  orgDuplicateInvitation?: OrgDuplicateInvitation;
 }
 
 export interface RouteResult {

@@ -1,8 +1,10 @@
 /**
  * Standalone Clerk emulator: `npm run emulator`. Settings come from EMULATOR_PORT (default 4010),
  * EMULATOR_HOST (default 127.0.0.1), EMULATOR_SECRET_KEYS (comma list; one is generated when unset),
- * EMULATOR_BULK_PER_HOUR, EMULATOR_SINGLE_PER_HOUR and EMULATOR_CLOCK_OFFSET_MS (ms Clerk's clock runs
- * ahead of real time, negative for behind). Control routes are on.
+ * EMULATOR_BULK_PER_HOUR, EMULATOR_SINGLE_PER_HOUR, EMULATOR_CLOCK_OFFSET_MS (ms Clerk's clock runs
+ * ahead of real time, negative for behind), EMULATOR_ORG_BULK_PER_HOUR, EMULATOR_ORG_SINGLE_PER_HOUR,
+ * EMULATOR_ORG_LIMIT_SCOPE (instance | organization) and EMULATOR_ORG_DUPLICATE_INVITATION
+ * (refuse | reuse). Control routes are on.
  */
 import { startEmulator } from './emulator.ts';
 import { parseEmulatorEnv } from './env-config.ts';
@@ -19,7 +21,14 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     secretKeys: config.secretKeys,
-    limits: { bulkPerHour: config.bulkPerHour, singlePerHour: config.singlePerHour },
+    limits: {
+      bulkPerHour: config.bulkPerHour,
+      singlePerHour: config.singlePerHour,
+      orgBulkPerHour: config.orgBulkPerHour,
+      orgSinglePerHour: config.orgSinglePerHour,
+      orgLimitScope: config.orgLimitScope,
+    },
+    orgDuplicateInvitation: config.orgDuplicateInvitation,
     clockOffsetMs: config.clockOffsetMs,
     control: true,
   });

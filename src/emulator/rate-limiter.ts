@@ -1,7 +1,8 @@
 /**
  * Per-instance sliding-window limits. Clerk documents the invitation limits as requests per hour per
- * instance and blocks with `429` plus `Retry-After` seconds; a log of admitted calls gives an exact
- * "seconds until the next call is admitted" for that header.
+ * instance (for organization invitations the scope is not documented) and blocks with `429` plus
+ * `Retry-After` seconds; a log of admitted calls gives an exact "seconds until the next call is
+ * admitted" for that header.
  */
 import type { EmulatorLimits, RouteKind } from './types.ts';
 
@@ -30,40 +31,74 @@ class SlidingWindow {
 
 export type LimitDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number };
 
+const NUMERIC_DEFAULTS = { bulkPerHour: 25, singlePerHour: 100, orgBulkPerHour: 50, orgSinglePerHour: 250 };
+const SCOPES = ['instance', 'organization'] as const;
+
+export type ResolvedLimits = typeof NUMERIC_DEFAULTS &
+  Pick<EmulatorLimits, 'generalPer10s'> & { orgLimitScope: (typeof SCOPES)[number] };
+
 /** Validates limit options up front so a typo fails at start-up, not as a surprise 429. */
-export function resolveLimits(limits: EmulatorLimits = {}): Required<Omit<EmulatorLimits, 'generalPer10s'>> &
-  Pick<EmulatorLimits, 'generalPer10s'> {
+export function resolveLimits(limits: EmulatorLimits = {}): ResolvedLimits {
   const given = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
-  const resolved = { bulkPerHour: 25, singlePerHour: 100, ...given };
+  const resolved = { ...NUMERIC_DEFAULTS, orgLimitScope: 'instance', ...given } as ResolvedLimits;
   for (const [name, value] of Object.entries(resolved)) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    if (name === 'orgLimitScope') {
+      if (!(SCOPES as readonly unknown[]).includes(value)) {
+        throw new RangeError(`limits.orgLimitScope must be one of ${SCOPES.join(', ')}, got ${String(value)}`);
+      }
+    } else if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
       throw new RangeError(`limits.${name} must be a positive integer, got ${String(value)}`);
     }
   }
   return resolved;
 }
 
-/** The limits of one instance: one window per invitation channel plus the optional general one. */
+/**
+ * The limits of one instance: one window per invitation channel plus the optional general one. The
+ * organization invitation windows are one pair per instance, or one pair per organization when
+ * `orgLimitScope` is `organization` (Clerk's docs do not say which).
+ */
 export class InstanceLimiter {
   private readonly bulk: SlidingWindow;
   private readonly single: SlidingWindow;
   private readonly general: SlidingWindow | undefined;
+  private readonly orgWindows = new Map<string, { bulk: SlidingWindow; single: SlidingWindow }>();
 
-  constructor(limits: ReturnType<typeof resolveLimits>) {
+  constructor(private readonly limits: ResolvedLimits) {
     this.bulk = new SlidingWindow(limits.bulkPerHour, HOUR_MS);
     this.single = new SlidingWindow(limits.singlePerHour, HOUR_MS);
     this.general = limits.generalPer10s ? new SlidingWindow(limits.generalPer10s, 10_000) : undefined;
+  }
+
+  private orgPair(organizationId: string | undefined) {
+    const key = this.limits.orgLimitScope === 'organization' ? `org:${organizationId ?? ''}` : 'instance';
+    let pair = this.orgWindows.get(key);
+    if (!pair) {
+      pair = {
+        bulk: new SlidingWindow(this.limits.orgBulkPerHour, HOUR_MS),
+        single: new SlidingWindow(this.limits.orgSinglePerHour, HOUR_MS),
+      };
+      this.orgWindows.set(key, pair);
+    }
+    return pair;
+  }
+
+  private channel(route: RouteKind, organizationId: string | undefined): SlidingWindow | undefined {
+    if (route === 'bulk') return this.bulk;
+    if (route === 'single') return this.single;
+    if (route === 'org-bulk') return this.orgPair(organizationId).bulk;
+    if (route === 'org-single') return this.orgPair(organizationId).single;
+    return undefined;
   }
 
   /**
    * Admits and counts the call, or says how long to wait. A call refused here is not counted:
    * counting refusals would keep a retrying client blocked past the `Retry-After` it was given.
    */
-  admit(route: RouteKind, now: number): LimitDecision {
-    const windows = [
-      route === 'bulk' ? this.bulk : route === 'single' ? this.single : undefined,
-      route === 'jwks' ? undefined : this.general,
-    ].filter((w): w is SlidingWindow => w !== undefined);
+  admit(route: RouteKind, now: number, organizationId?: string): LimitDecision {
+    const windows = [this.channel(route, organizationId), route === 'jwks' ? undefined : this.general].filter(
+      (w): w is SlidingWindow => w !== undefined,
+    );
     const waitMs = Math.max(0, ...windows.map((w) => w.waitMs(now)));
     if (waitMs > 0) return { admitted: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
     for (const window of windows) window.record(now);

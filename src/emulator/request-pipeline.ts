@@ -24,6 +24,14 @@ import {
 } from './invitation-routes.ts';
 import { DEFAULT_COMMIT_DELAY_MS, sendEdgePage } from './edge-pages.ts';
 import type { FaultInjector } from './faults.ts';
+import {
+  createOrgInvitation,
+  createOrgInvitationBulk,
+  getOrgInvitation,
+  listOrgInvitations,
+  revokeOrgInvitation,
+} from './organization-routes.ts';
+import type { OrgDuplicateInvitation } from './organization-types.ts';
 import type { SigningKeys } from './session-keys.ts';
 import type { SpecRequest, SpecValidator } from './spec-validator.ts';
 import type { ActiveFaultRule, CallRecord, MalformedBodyVariant, RouteKind } from './types.ts';
@@ -34,6 +42,7 @@ export interface PipelineDeps {
   validator: SpecValidator;
   faults: FaultInjector;
   signingKeys: SigningKeys;
+  orgDuplicateInvitation: OrgDuplicateInvitation;
   now(): number;
   /** A delay the emulator cancels on close, so a pending latency fault never keeps a test alive. */
   sleep(ms: number): Promise<void>;
@@ -57,6 +66,11 @@ const OPERATION_ROUTES: Record<string, RouteKind> = {
   GetJWKS: 'jwks',
   GetUserList: 'users',
   GetUsersCount: 'users-count',
+  CreateOrganizationInvitation: 'org-single',
+  CreateOrganizationInvitationBulk: 'org-bulk',
+  ListOrganizationInvitations: 'org-list',
+  GetOrganizationInvitation: 'org-get',
+  RevokeOrganizationInvitation: 'org-revoke',
 };
 
 type Handler = (ctx: RouteContext, deps: PipelineDeps) => RouteResult | Promise<RouteResult>;
@@ -69,6 +83,11 @@ const HANDLERS: Record<RouteKind, Handler> = {
   delete: deleteInvitation,
   users: listUsers,
   'users-count': countUsers,
+  'org-single': createOrgInvitation,
+  'org-bulk': createOrgInvitationBulk,
+  'org-list': listOrgInvitations,
+  'org-get': getOrgInvitation,
+  'org-revoke': revokeOrgInvitation,
   jwks: async (ctx, deps) => ({
     status: 200,
     body: { keys: [(await deps.signingKeys.get(ctx.store.secretKey)).jwk] },
@@ -141,6 +160,7 @@ async function runHandler(
     query: validation.query,
     pathParams: route.pathParams,
     schemaErrors: validation.errors,
+    orgDuplicateInvitation: deps.orgDuplicateInvitation,
   };
   try {
     const result = await HANDLERS[route.kind](ctx, deps);
@@ -204,7 +224,7 @@ export async function handleApiRequest(deps: PipelineDeps, request: PipelineRequ
     record.fault = fault?.fault ?? null;
     if (fault?.fault === 'rate-limit') throw clerkErrors.tooManyRequests(fault.retryAfterSeconds ?? 60);
     if (fault?.fault === 'latency') await deps.sleep(fault.latencyMs ?? 1000);
-    const decision = instance.limiter.admit(route.kind, deps.now());
+    const decision = instance.limiter.admit(route.kind, deps.now(), route.pathParams.organization_id);
     if (!decision.admitted) throw clerkErrors.tooManyRequests(decision.retryAfterSeconds);
     if (fault?.fault === 'hang') return; // close() destroys the socket
     if (fault?.fault === 'reset-before-commit') return void req.socket.destroy();

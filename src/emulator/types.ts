@@ -1,4 +1,12 @@
 /** Public types of the Clerk Backend API emulator. */
+import type {
+  OrgDuplicateInvitation,
+  OrgLimitScope,
+  SeededMembership,
+  SeededOrganization,
+  SeedOrganization,
+  StoredOrgInvitation,
+} from './organization-types.ts';
 import type { SessionTokenOptions } from './session-keys.ts';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -54,8 +62,21 @@ export interface SeededUser {
   createdAt: number;
 }
 
-/** Which emulated endpoint a request reached. */
-export type RouteKind = 'single' | 'bulk' | 'list' | 'revoke' | 'delete' | 'users' | 'users-count' | 'jwks';
+/** Which emulated endpoint a request reached; the `org-` kinds are the organization invitation endpoints. */
+export type RouteKind =
+  | 'single'
+  | 'bulk'
+  | 'list'
+  | 'revoke'
+  | 'delete'
+  | 'users'
+  | 'users-count'
+  | 'jwks'
+  | 'org-single'
+  | 'org-bulk'
+  | 'org-list'
+  | 'org-get'
+  | 'org-revoke';
 
 export type FaultRoute = RouteKind | 'any';
 
@@ -161,6 +182,12 @@ export interface EmulatorLimits {
   singlePerHour?: number;
   /** All `/v1` calls except `/v1/jwks` per sliding 10 s per instance; off by default. */
   generalPer10s?: number;
+  /** `POST /v1/organizations/{id}/invitations/bulk` calls per sliding hour; default 50 (Clerk's docs). */
+  orgBulkPerHour?: number;
+  /** `POST /v1/organizations/{id}/invitations` calls per sliding hour; default 250 (Clerk's docs). */
+  orgSinglePerHour?: number;
+  /** Whether the two organization windows are per instance (default) or per organization. */
+  orgLimitScope?: OrgLimitScope;
 }
 
 export interface EmulatorOptions {
@@ -182,6 +209,8 @@ export interface EmulatorOptions {
   control?: boolean;
   /** Seed for the fault RNG; default 1. */
   faultSeed?: number;
+  /** An organization invitation create for an address with a pending one there; default `refuse`. */
+  orgDuplicateInvitation?: OrgDuplicateInvitation;
 }
 
 /** A running emulator. Methods taking `secretKey` default to the first instance. */
@@ -209,6 +238,19 @@ export interface Emulator {
   acceptInvitation(id: string, secretKey?: string): StoredInvitation;
   /** Every stored invitation, revoked ones included, oldest first. */
   invitations(secretKey?: string): StoredInvitation[];
+  /** Creates an organization; a RangeError names a taken id or a bad name, role list or quota. */
+  seedOrganization(organization: SeedOrganization, secretKey?: string): SeededOrganization;
+  organizations(secretKey?: string): SeededOrganization[];
+  /**
+   * Makes a user a member with one of the organization's roles. `user` is an address (the user is
+   * seeded when new) or the id of a seeded user.
+   */
+  seedMembership(organizationId: string, user: string, role: string, secretKey?: string): SeededMembership;
+  memberships(organizationId: string, secretKey?: string): SeededMembership[];
+  /** The organization's invitations, revoked ones included, oldest first, with `expired` derived. */
+  organizationInvitations(organizationId: string, secretKey?: string): StoredOrgInvitation[];
+  /** Accepts a pending organization invitation: creates the user if new and adds the membership. */
+  acceptOrganizationInvitation(id: string, secretKey?: string): StoredOrgInvitation;
   /** Clerk's clock: `options.now` (default real time) plus the clock offset plus any `advanceClock` moves. */
   now(): number;
   /** Moves the emulator clock forward (or back) for rate-limit windows and expiry. */

@@ -144,7 +144,21 @@ describe('standalone emulator (npm run emulator)', () => {
       bulkPerHour: undefined,
       singlePerHour: undefined,
       clockOffsetMs: 0,
+      orgBulkPerHour: undefined,
+      orgSinglePerHour: undefined,
+      orgLimitScope: undefined,
+      orgDuplicateInvitation: undefined,
     });
+    expect(
+      parseEmulatorEnv({
+        EMULATOR_ORG_BULK_PER_HOUR: '5',
+        EMULATOR_ORG_SINGLE_PER_HOUR: '9',
+        EMULATOR_ORG_LIMIT_SCOPE: 'organization',
+        EMULATOR_ORG_DUPLICATE_INVITATION: 'reuse',
+      }),
+    ).toMatchObject({ orgBulkPerHour: 5, orgSinglePerHour: 9, orgLimitScope: 'organization', orgDuplicateInvitation: 'reuse' });
+    expect(() => parseEmulatorEnv({ EMULATOR_ORG_LIMIT_SCOPE: 'tenant' })).toThrow(/EMULATOR_ORG_LIMIT_SCOPE .*got "tenant"/);
+    expect(() => parseEmulatorEnv({ EMULATOR_ORG_DUPLICATE_INVITATION: 'x' })).toThrow(/EMULATOR_ORG_DUPLICATE_INVITATION/);
     expect(parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '-30000' }).clockOffsetMs).toBe(-30_000);
     expect(parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '5000' }).clockOffsetMs).toBe(5000);
     expect(() => parseEmulatorEnv({ EMULATOR_CLOCK_OFFSET_MS: '1.5' })).toThrow(/EMULATOR_CLOCK_OFFSET_MS .*got "1.5"/);

@@ -59,6 +59,8 @@ export const specValidators: Record<string, ValidateFunction> = {
   totalCount: ajv.compile({ $ref: 'clerk#/components/schemas/TotalCount' }),
   jwks: ajv.compile(responseSchema('WellKnown.JWKS') as object),
   clerkErrors: ajv.compile({ $ref: 'clerk#/components/schemas/ClerkErrors' }),
+  orgInvitation: ajv.compile(responseSchema('OrganizationInvitation') as object),
+  orgInvitationList: ajv.compile(responseSchema('OrganizationInvitations') as object),
 };
 
 /** Asserts that a response body satisfies one of the vendored spec's schemas. */
