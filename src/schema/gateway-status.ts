@@ -11,7 +11,7 @@ const UpstreamChannel = builder.enumType('UpstreamChannel', {
   },
 });
 
-const ChannelBudget = builder.objectRef<ChannelStatus>('ChannelBudget').implement({
+export const ChannelBudget = builder.objectRef<ChannelStatus>('ChannelBudget').implement({
   description: "What is left of one channel's hourly allowance, shared by every replica.",
   fields: (t) => ({
     channel: t.field({ type: UpstreamChannel, description: 'The channel.', resolve: (s) => s.channel }),

@@ -5,6 +5,7 @@ import type { GatewayContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
 import { createInvitations, type CreateInvitationsResult } from '../invitations/create-invitations.ts';
 import type { InvitationCreated, InvitationRecord } from '../invitations/types.ts';
+import { ChannelBudget, GatewayStatusRef } from './gateway-status.ts';
 import { InvitationFailedRef, InvitationStatus } from './invitation.ts';
 
 const ORGANIZATION_ID = /^org_[A-Za-z0-9]{1,64}$/;
@@ -156,5 +157,20 @@ builder.queryField('organizationInvitations', (t) =>
       after: t.arg.string({ description: 'Start after this cursor.' }),
     },
     resolve: (_root, { organizationId, ...args }, ctx) => listInvitations(ctx, args, organizationUpstream(ctx, String(organizationId))),
+  }),
+);
+
+builder.objectField(GatewayStatusRef, 'organizationChannels', (t) =>
+  t.field({
+    type: [ChannelBudget],
+    description:
+      "What is left of Clerk's hourly allowance for organization invitations (50 bulk, 250 single by default). With " +
+      'ORG_UPSTREAM_BUDGET_SCOPE=instance (the default) every organization shares it and `organizationId` is not needed; ' +
+      'with `organization` it is the given organization\'s.',
+    args: { organizationId: t.arg.id({ description: 'The organization, when the allowance is per organization.' }) },
+    resolve: (_status, { organizationId }, { services }) => {
+      const budget = services.orgBudget(organizationId == null ? 'org_any' : String(organizationId));
+      return Promise.all([budget.status('bulk'), budget.status('single')]);
+    },
   }),
 );

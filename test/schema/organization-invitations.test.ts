@@ -30,7 +30,7 @@ async function acme(env: Record<string, string> = {}, emulator: EmulatorOptions 
 }
 
 const mates = (n: number, prefix = 'mate') => Array.from({ length: n }, (_, i) => ({ emailAddress: `${prefix}${i}@example.com`, role: 'org:member' }));
-const codes = (payload: { results: { __typename: string; code?: string }[] }) => payload.results.map((r) => (r.__typename === 'OrganizationInvitationCreated' ? 'CREATED' : r.code));
+const codes = (payload: { results: { __typename: string; code?: string }[] }) => payload.results.map((r) => (r.__typename === "OrganizationInvitationCreated" ? "CREATED" : r.code ?? ""));
 
 describe('createOrganizationInvitations', () => {
   it("coalesces an admin's 23 concurrent invitations into at most 3 bulk calls to the organization, each with the admin as inviter", async () => {
@@ -99,8 +99,10 @@ describe('createOrganizationInvitations', () => {
     expect(results.filter((c) => c === 'CREATED')).toHaveLength(13);
     expect(results.filter((c) => c === 'RATE_LIMITED')).toHaveLength(12);
     expect(s.emulator.calls.filter((c) => c.status === 429)).toHaveLength(0);
-    const { body } = await s.request('{ gatewayStatus { channels { channel remaining } } }');
+    const { body } = await s.request('{ gatewayStatus { channels { remaining } organizationChannels { channel remaining } } }');
+    // The instance's own allowance is untouched; the organizations' is spent.
     expect(body.data.gatewayStatus.channels.map((c: { remaining: number }) => c.remaining)).toEqual([25, 100]);
+    expect(body.data.gatewayStatus.organizationChannels).toEqual([{ channel: 'BULK', remaining: 0 }, { channel: 'SINGLE', remaining: 0 }]);
   });
 
   it("lists the organization's invitations for its admin", async () => {
