@@ -1,22 +1,27 @@
+/** The organization demo mode seeds in its embedded emulator, so "invite teammates" works at once. */
+export const DEMO_ORGANIZATION_ID = 'org_demo';
+
 /**
- * What GraphiQL opens with. In demo mode the tab invites two people against the embedded emulator;
+ * What GraphiQL opens with. In demo mode the tab invites two teammates against the embedded emulator;
  * against a real Clerk instance it must be harmless to run, so it only reads the gateway's status, and
  * the headers editor shows where the caller's own key goes instead of carrying one.
  */
-export const GRAPHIQL_DEMO_EXAMPLE = `# Invite two people. Run it twice: the second run shows ALREADY_INVITED.
+export const GRAPHIQL_DEMO_EXAMPLE = `# Invite two teammates into the demo organization. Run it twice: the second run shows ALREADY_INVITED.
+# A frontend sends the same with its admin's Clerk session; createInvitations invites into the whole application.
 mutation InviteTeammates {
-  createInvitations(
+  createOrganizationInvitations(
+    organizationId: "${DEMO_ORGANIZATION_ID}"
     invitations: [
-      { emailAddress: "ada@example.com", publicMetadata: { team: "research" } }
-      { emailAddress: "grace@example.com", expiresInDays: 7 }
+      { emailAddress: "ada@example.com", role: "org:member", publicMetadata: { team: "research" } }
+      { emailAddress: "grace@example.com", role: "org:admin", expiresInDays: 7 }
     ]
   ) {
     createdCount
     failedCount
     results {
       __typename
-      ... on InvitationCreated {
-        invitation { id emailAddress status url expiresAt }
+      ... on OrganizationInvitationCreated {
+        invitation { id emailAddress role status expiresAt }
       }
       ... on InvitationFailed {
         emailAddress code message retryable retryAfterSeconds

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { clampWarnings } from './config-warnings.ts';
 import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
+import { DEMO_ORGANIZATION_ID } from './graphiql-example.ts';
 import { createLogger } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { createGatewayNodeServer } from './node-server.ts';
@@ -34,6 +35,8 @@ const emulator = loaded.clerkSecretKey
       limits: { bulkPerHour: loaded.upstreamBulkPerHour, singlePerHour: loaded.upstreamSinglePerHour },
       control: true,
     });
+// The demo organization GraphiQL's "invite teammates" tab invites into.
+emulator?.seedOrganization({ id: DEMO_ORGANIZATION_ID, name: 'Demo' });
 const clerk = emulator
   ? { secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url }
   : { secretKey: loaded.clerkSecretKey!, apiUrl: loaded.clerkApiUrl };

@@ -60,9 +60,9 @@ describe('GraphiQL', () => {
     expect(request.headers().authorization).toBe(`Bearer ${gateway.demoKey}`);
 
     const result = page.locator('.graphiql-response');
-    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/"__typename":\s*"InvitationCreated"/);
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/"__typename":\s*"OrganizationInvitationCreated"/);
     const text = await result.innerText();
-    expect(text).toMatch(/"id":\s*"inv_\w+"/);
+    expect(text).toMatch(/"id":\s*"orginv_\w+"/);
     expect(text).toMatch(/"emailAddress":\s*"ada@example\.com"/);
     expect(text).not.toMatch(/UNAUTHENTICATED|FORBIDDEN/);
 
