@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('GraphiQL', () => {
-  it('runs the example createInvitations with the pre-filled headers and shows the created invitation', { timeout: 60_000 }, async (ctx) => {
+  it('runs the example createOrganizationInvitations (invite teammates) with the pre-filled headers and shows the created invitation', { timeout: 60_000 }, async (ctx) => {
     if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (apt-get install -y chromium); the GraphiQL browser test needs it`);
     gateway = await startGatewayProcess();
     const html = await (await fetch(gateway.url, { headers: { accept: 'text/html' } })).text();
@@ -52,7 +52,7 @@ describe('GraphiQL', () => {
     await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('InviteTeammates');
 
     const [request] = await Promise.all([
-      page.waitForRequest((r) => r.method() === 'POST' && r.url() === gateway!.url && (r.postData() ?? '').includes('createInvitations')),
+      page.waitForRequest((r) => r.method() === 'POST' && r.url() === gateway!.url && (r.postData() ?? '').includes('createOrganizationInvitations')),
       runButton.click(),
     ]);
     // The demo key the gateway printed is what GraphiQL sent: nobody pasted it in.
