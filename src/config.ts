@@ -69,6 +69,9 @@ export interface Config {
   redisUrl: string | undefined;
   rateLimitMax: number | undefined;
   rateLimitWindow: string | undefined;
+  /** Where spans go as OTLP/HTTP JSON; undefined: tracing is off and no SDK is loaded. */
+  otlpTracesUrl: string | undefined;
+  otelServiceName: string;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +199,11 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   RATE_LIMIT_MAX: positiveInt.optional(),
   RATE_LIMIT_WINDOW: z.string().regex(windowPattern, 'must be a number and a unit: 500ms, 30s, 15m, 1h, 1d').optional(),
+  // The standard OpenTelemetry variables; the base endpoint gets /v1/traces appended, as the spec says.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', 'the gateway exports OTLP over HTTP as JSON only: set http/json or leave it unset').optional(),
+  OTEL_SERVICE_NAME: z.string().regex(/^\S{1,255}$/, 'must be 1 to 255 characters without spaces').default('clerk-invitation-gateway'),
 });
 
 type Env = Record<string, string | undefined>;
@@ -281,5 +289,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     redisUrl: e.REDIS_URL,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindow: e.RATE_LIMIT_WINDOW,
+    otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && new URL('v1/traces', e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/*$/, '/')).href),
+    otelServiceName: e.OTEL_SERVICE_NAME,
   };
 }

@@ -21,6 +21,7 @@ import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 
@@ -92,6 +93,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
     }),
     plugins: [
+      // First, so the request span covers every other plugin's work.
+      config.otlpTracesUrl !== undefined && useTracing(),
       useRequestId(),
       useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),

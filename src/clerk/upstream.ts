@@ -3,6 +3,7 @@ import type { InvitationParams, InvitationRecord } from '../invitations/types.ts
 import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
 import { ClerkClock } from './clerk-clock.ts';
+import { startClerkCall, type ClerkCallInfo } from '../telemetry/tracing.ts';
 import { CallDeadlineError, traceCall } from './transport.ts';
 
 export type InvitationStatusFilter = InvitationRecord['status'];
@@ -83,7 +84,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
-    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items));
+    const created = await this.call({ call: 'bulk', method: 'POST', items: items.length }, () => this.clerk.invitations.createInvitationBulk(items));
     if (!Array.isArray(created) || created.length !== items.length) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
     }
@@ -91,12 +92,12 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createOne(item: InvitationParams): Promise<InvitationRecord> {
-    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item)));
+    return toRecord(await this.call({ call: 'single', method: 'POST', items: 1 }, () => this.clerk.invitations.createInvitation(item)));
   }
 
   async list({ status, query, limit, offset, orderBy }: ListParams): Promise<ListPage> {
     // `purpose` is the gateway's own bookkeeping; Clerk never sees it.
-    const page = await this.call(() =>
+    const page = await this.call({ call: 'list', method: 'GET' }, () =>
       this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
@@ -106,7 +107,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async existingUsers(emails: string[]): Promise<Set<string>> {
-    const page = await this.call(() => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }));
+    const page = await this.call({ call: 'users', method: 'GET' }, () => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }));
     const asked = new Set(emails.map(emailKey));
     const found = new Set<string>();
     for (const user of page.data ?? []) {
@@ -116,16 +117,17 @@ export class ClerkUpstream implements Upstream {
   }
 
   async revoke(id: string): Promise<InvitationRecord> {
-    return toRecord(await this.call(() => this.clerk.invitations.revokeInvitation(id)));
+    return toRecord(await this.call({ call: 'revoke', method: 'POST' }, () => this.clerk.invitations.revokeInvitation(id)));
   }
 
   /**
    * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
    * The transport aborts the socket at the deadline; the race is a backstop should that ever miss.
    */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
+  private async call<T>(what: ClerkCallInfo, run: () => Promise<T>): Promise<T> {
     const { timeoutMs } = this.options;
-    const { trace, result } = traceCall(timeoutMs, run);
+    const span = startClerkCall(what);
+    const { trace, result } = traceCall(timeoutMs, run, span?.headers);
     let timer: NodeJS.Timeout | undefined;
     const backstop = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -134,9 +136,13 @@ export class ClerkUpstream implements Upstream {
       }, timeoutMs + 1_000);
     });
     try {
-      return await Promise.race([result, backstop]);
+      const value = await Promise.race([result, backstop]);
+      span?.end({ result: 'ok', status: trace.status });
+      return value;
     } catch (error) {
-      throw classifyUpstreamError(error, trace);
+      const failure = classifyUpstreamError(error, trace);
+      span?.end({ result: failure.info.kind, status: trace.status, clerkTraceId: 'traceId' in failure.info ? failure.info.traceId : undefined });
+      throw failure;
     } finally {
       clearTimeout(timer);
       if (trace.sentAt !== undefined && trace.headersAt !== undefined) this.clock.observe(trace.date, trace.sentAt, trace.headersAt);
