@@ -1,5 +1,17 @@
 import { setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
+import {
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Exception,
+  type Span,
+  type TextMapGetter,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type { Plugin } from 'graphql-yoga';
 import { TRACER_NAME } from '../telemetry/tracing.ts';
 import { requestIdOf } from './use-request-id.ts';
@@ -14,6 +26,37 @@ const fromHeaders: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
   keys: (headers) => [...headers.keys()],
 };
+
+/** Error codes are the gateway's own fixed strings; anything else is dropped. */
+function codesOf(exception: Exception): string[] {
+  try {
+    const errors = JSON.parse(typeof exception === 'string' ? exception : String(exception.message)) as { extensions?: { code?: unknown } }[];
+    return errors.map((e) => e.extensions?.code).filter((code): code is string => typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The operation plugin records GraphQL errors as their JSON, before yoga masks them, and a message can
+ * quote what the caller sent (graphql-js's variable errors quote the whole item: addresses, metadata).
+ * Its spans record the error codes instead.
+ */
+function withoutErrorMessages(provider: TracerProvider): TracerProvider {
+  return {
+    getTracer(name, version, options) {
+      const tracer = provider.getTracer(name, version, options);
+      const startSpan: Tracer['startSpan'] = (spanName, spanOptions, parent) => {
+        const span = tracer.startSpan(spanName, spanOptions, parent);
+        span.recordException = (exception, time) => {
+          span.addEvent('exception', { 'exception.type': 'graphql.execute.error', 'graphql.error.codes': codesOf(exception) }, time);
+        };
+        return span;
+      };
+      return { startSpan, startActiveSpan: tracer.startActiveSpan.bind(tracer) } as Tracer;
+    },
+  };
+}
 
 interface RequestSpan {
   span: Span;
@@ -39,7 +82,8 @@ export function useTracing({ endpoint = '/graphql' }: TracingPluginOptions = {})
       });
       // Variables and results hold addresses and metadata: they stay out. A document with inline
       // arguments is left out by the plugin itself for the same reason.
-      addPlugin(useOpenTelemetry({ resolvers: false, variables: false, result: false }, trace.getTracerProvider(), SpanKind.INTERNAL, {}, TRACER_NAME) as Plugin);
+      const provider = withoutErrorMessages(trace.getTracerProvider());
+      addPlugin(useOpenTelemetry({ resolvers: false, variables: false, result: false }, provider, SpanKind.INTERNAL, {}, TRACER_NAME) as Plugin);
     },
     onRequest({ request, url }) {
       if (url.pathname !== endpoint) return;

@@ -10,6 +10,7 @@ export interface CollectedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   links: { traceId: string; spanId: string }[];
+  events: { name: string; attributes: Record<string, unknown> }[];
   service: unknown;
 }
 
@@ -31,13 +32,17 @@ const close = (server: Server) => new Promise<void>((resolve) => server.close(()
 export async function startCollector() {
   const spans: CollectedSpan[] = [];
   const contentTypes: string[] = [];
+  /** Every export as received, to search for what must never leave the gateway. */
+  const bodies: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
       if (req.url !== '/v1/traces') return void res.writeHead(404).end();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const text = Buffer.concat(chunks).toString('utf8');
+      bodies.push(text);
+      const body = JSON.parse(text);
       for (const rs of body.resourceSpans ?? []) {
         const service = attributesOf(rs.resource?.attributes)['service.name'];
         for (const ss of rs.scopeSpans ?? []) {
@@ -50,6 +55,7 @@ export async function startCollector() {
               kind: s.kind,
               attributes: attributesOf(s.attributes),
               links: (s.links ?? []).map((l: { traceId: string; spanId: string }) => ({ traceId: l.traceId, spanId: l.spanId })),
+              events: (s.events ?? []).map((e: { name: string; attributes?: { key: string; value: AnyValue }[] }) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
               service,
             });
           }
@@ -59,7 +65,7 @@ export async function startCollector() {
     });
   });
   const url = await listen(server);
-  return { url, spans, contentTypes, close: () => close(server) };
+  return { url, spans, contentTypes, bodies, close: () => close(server) };
 }
 
 /** Stands in front of the Clerk emulator, recording each request's headers, and passes it on as is. */

@@ -41,11 +41,11 @@ async function startGateway(env: Record<string, string>) {
   return {
     recorder,
     tracing,
-    async invite(emailAddress: string, headers: Record<string, string>) {
+    async invite(emailAddress: string, headers: Record<string, string>, item: Record<string, unknown> = {}) {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${apiKey}`, ...headers },
-        body: JSON.stringify({ query: CREATE_INVITATIONS, variables: { invitations: [{ emailAddress }] } }),
+        body: JSON.stringify({ query: CREATE_INVITATIONS, variables: { invitations: [{ emailAddress, ...item }] } }),
       });
       return { status: response.status, body: (await response.json()) as { data?: { createInvitations: { createdCount: number } } } };
     },
@@ -159,6 +159,17 @@ describe('with an OTLP collector', () => {
     const opB = one(b, (s) => s.name === 'mutation.CreateInvitations', 'second operation');
     expect(batch.links).toEqual(expect.arrayContaining([{ traceId: first.traceId, spanId: opA.spanId }, { traceId: second.traceId, spanId: opB.spanId }]));
     expect([opA.spanId, opB.spanId]).toContain(batch.parentSpanId);
+  });
+
+  it('keeps addresses out of spans when an operation fails on what the caller sent', async () => {
+    const caller = callerTrace();
+    // An unknown field fails variable coercion, whose message quotes the whole item.
+    const { body } = await gateway.invite('leak-me@example.com', { traceparent: traceparent(caller) }, { notAField: 'leak-me-too@example.com' });
+    expect(JSON.stringify(body)).toContain('errors');
+    const operation = one(await traceOf(caller.traceId), (s) => s.name === 'mutation.CreateInvitations', 'operation span');
+    expect(operation.events.map((e) => e.name)).toContain('exception');
+    expect(operation.events.find((e) => e.name === 'exception')?.attributes['exception.message']).toBeUndefined();
+    expect(collector.bodies.join('\n')).not.toMatch(/leak-me/);
   });
 
   it('ignores a forged traceparent (zero ids, unknown version): a fresh trace, still answered', async () => {
