@@ -84,7 +84,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
-    const created = await this.call({ call: 'bulk', method: 'POST', items: items.length }, () => this.clerk.invitations.createInvitationBulk(items));
+    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items), { call: 'bulk', method: 'POST', items: items.length });
     if (!Array.isArray(created) || created.length !== items.length) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
     }
@@ -92,13 +92,14 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createOne(item: InvitationParams): Promise<InvitationRecord> {
-    return toRecord(await this.call({ call: 'single', method: 'POST', items: 1 }, () => this.clerk.invitations.createInvitation(item)));
+    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item), { call: 'single', method: 'POST', items: 1 }));
   }
 
   async list({ status, query, limit, offset, orderBy }: ListParams): Promise<ListPage> {
     // `purpose` is the gateway's own bookkeeping; Clerk never sees it.
-    const page = await this.call({ call: 'list', method: 'GET' }, () =>
-      this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
+    const page = await this.call(
+      () => this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
+      { call: 'list', method: 'GET' },
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the list call was not a page of invitations' });
@@ -107,7 +108,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async existingUsers(emails: string[]): Promise<Set<string>> {
-    const page = await this.call({ call: 'users', method: 'GET' }, () => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }));
+    const page = await this.call(() => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }), { call: 'users', method: 'GET' });
     const asked = new Set(emails.map(emailKey));
     const found = new Set<string>();
     for (const user of page.data ?? []) {
@@ -117,14 +118,15 @@ export class ClerkUpstream implements Upstream {
   }
 
   async revoke(id: string): Promise<InvitationRecord> {
-    return toRecord(await this.call({ call: 'revoke', method: 'POST' }, () => this.clerk.invitations.revokeInvitation(id)));
+    return toRecord(await this.call(() => this.clerk.invitations.revokeInvitation(id)));
   }
 
   /**
    * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
    * The transport aborts the socket at the deadline; the race is a backstop should that ever miss.
    */
-  private async call<T>(what: ClerkCallInfo, run: () => Promise<T>): Promise<T> {
+  /** `what` names the call in its trace span; unnamed calls (revokes) are spans all the same. */
+  private async call<T>(run: () => Promise<T>, what: ClerkCallInfo = { call: 'other' }): Promise<T> {
     const { timeoutMs } = this.options;
     const span = startClerkCall(what);
     const { trace, result } = traceCall(timeoutMs, run, span?.headers);

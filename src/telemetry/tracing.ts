@@ -64,8 +64,8 @@ export function inBatchSpan<T>(info: BatchTraceInfo, run: () => Promise<T>): Pro
 
 /** What a Clerk call span records; `call` is the endpoint family, `items` the invitations it carries. */
 export interface ClerkCallInfo {
-  call: 'bulk' | 'single' | 'list' | 'users' | 'revoke';
-  method: 'GET' | 'POST';
+  call: 'bulk' | 'single' | 'list' | 'users' | 'other';
+  method?: 'GET' | 'POST';
   items?: number;
 }
 
@@ -78,7 +78,8 @@ export interface ClerkCallSpan {
 /** A client span for one HTTP call to Clerk, child of whatever is running (a batch, an admin query). */
 export function startClerkCall(info: ClerkCallInfo): ClerkCallSpan | undefined {
   if (!tracer) return undefined;
-  const attributes: Record<string, string | number> = { 'clerk.call': info.call, 'http.request.method': info.method };
+  const attributes: Record<string, string | number> = { 'clerk.call': info.call };
+  if (info.method) attributes['http.request.method'] = info.method;
   if (info.items !== undefined) attributes['clerk.items'] = info.items;
   const span: Span = tracer.startSpan(`clerk ${info.call}`, { kind: SpanKind.CLIENT, attributes });
   const headers: Record<string, string> = {};
