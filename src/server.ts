@@ -16,12 +16,12 @@ import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import { useSingleCreateInvitations } from './plugins/use-single-create-invitations.ts';
 import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
-import { useTracing } from './plugins/use-tracing.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
 

@@ -1,9 +1,9 @@
 import { createClerkClient, type Invitation } from '@clerk/backend';
+import { startClerkCall, type ClerkCallInfo } from '../telemetry/tracing.ts';
 import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
 import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
 import { ClerkClock } from './clerk-clock.ts';
-import { startClerkCall, type ClerkCallInfo } from '../telemetry/tracing.ts';
 import { CallDeadlineError, traceCall } from './transport.ts';
 
 export type InvitationStatusFilter = InvitationRecord['status'];
@@ -124,8 +124,8 @@ export class ClerkUpstream implements Upstream {
   /**
    * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
    * The transport aborts the socket at the deadline; the race is a backstop should that ever miss.
+   * `what` names the call in its trace span; unnamed calls (revokes) are spans all the same.
    */
-  /** `what` names the call in its trace span; unnamed calls (revokes) are spans all the same. */
   private async call<T>(run: () => Promise<T>, what: ClerkCallInfo = { call: 'other' }): Promise<T> {
     const { timeoutMs } = this.options;
     const span = startClerkCall(what);
