@@ -11,6 +11,8 @@ export interface CollectedSpan {
   attributes: Record<string, unknown>;
   links: { traceId: string; spanId: string }[];
   events: { name: string; attributes: Record<string, unknown> }[];
+  /** 0 unset, 1 ok, 2 error. */
+  status: number;
   service: unknown;
 }
 
@@ -56,6 +58,7 @@ export async function startCollector() {
               attributes: attributesOf(s.attributes),
               links: (s.links ?? []).map((l: { traceId: string; spanId: string }) => ({ traceId: l.traceId, spanId: l.spanId })),
               events: (s.events ?? []).map((e: { name: string; attributes?: { key: string; value: AnyValue }[] }) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+              status: s.status?.code ?? 0,
               service,
             });
           }

@@ -39,6 +39,7 @@ async function startGateway(env: Record<string, string>) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
+    emulator,
     recorder,
     tracing,
     async invite(emailAddress: string, headers: Record<string, string>, item: Record<string, unknown> = {}) {
@@ -160,6 +161,26 @@ describe('with an OTLP collector', () => {
     const opB = one(b, (s) => s.name === 'mutation.CreateInvitations', 'second operation');
     expect(batch.links).toEqual(expect.arrayContaining([{ traceId: first.traceId, spanId: opA.spanId }, { traceId: second.traceId, spanId: opB.spanId }]));
     expect([opA.spanId, opB.spanId]).toContain(batch.parentSpanId);
+  });
+
+  it("gives each attempt at Clerk its own span, status and outcome, and its own traceparent", async () => {
+    gateway.emulator.faults.add({ route: 'any', fault: 'rate-limit', retryAfterSeconds: 1, times: 1 });
+    const caller = callerTrace();
+    const before = gateway.createCalls().length;
+    const { body } = await gateway.invite('retried@example.com', { traceparent: traceparent(caller) });
+    expect(body.data?.createInvitations.createdCount).toBe(1);
+
+    const spans = await traceOf(caller.traceId);
+    const batch = one(spans, (s) => s.name === 'invitation batch', 'batch span');
+    const calls = spans.filter((s) => s.kind === CLIENT);
+    expect(calls.map((s) => s.parentSpanId)).toEqual(calls.map(() => batch.spanId));
+    const limited = one(calls, (s) => s.attributes['clerk.outcome'] === 'rate-limited', 'the refused attempt');
+    expect(limited.attributes['http.response.status_code']).toBe(429);
+    expect(limited.status).toBe(2);
+    const ok = one(calls, (s) => s.attributes['clerk.outcome'] === 'ok', 'the attempt that went through');
+    expect(ok.status).not.toBe(2);
+    const sent = gateway.createCalls().slice(before).map((c) => c.headers.traceparent);
+    expect(sent).toEqual([`00-${caller.traceId}-${limited.spanId}-01`, `00-${caller.traceId}-${ok.spanId}-01`]);
   });
 
   it('keeps addresses out of spans when an operation fails on what the caller sent', async () => {
