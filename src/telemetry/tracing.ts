@@ -41,8 +41,8 @@ export interface BatchTraceInfo {
 }
 
 /**
- * One span per dispatched batch. A batch serves several requests, so it continues the trace of the
- * request that opened it and links every request it carries; each trace then shows the batch.
+ * One span per dispatched batch. A batch serves several requests: it continues the trace of the request
+ * that opened it, and links the operation of every request it carries, so the others can find it too.
  */
 export function inBatchSpan<T>(info: BatchTraceInfo, run: () => Promise<T>): Promise<T> {
   if (!tracer) return run();
