@@ -25,6 +25,9 @@ export interface Config {
   host: string;
   nodeEnv: string;
   logLevel: string;
+  /** Where spans go as OTLP/HTTP JSON; undefined: tracing is off and no SDK is started. */
+  otlpTracesUrl: string | undefined;
+  otelServiceName: string;
   /** Absent: the gateway starts the embedded Clerk emulator (demo mode). */
   clerkSecretKey: string | undefined;
   clerkApiUrl: string;
@@ -204,6 +207,11 @@ const schema = z.object({
     .optional(),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The standard OpenTelemetry variables; the base endpoint gets /v1/traces appended, as the spec says.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', 'the gateway exports OTLP over HTTP as JSON only: set http/json or leave it unset').optional(),
+  OTEL_SERVICE_NAME: z.string().regex(/^\S{1,255}$/, 'must be 1 to 255 characters without spaces').default('clerk-invitation-gateway'),
   CLERK_SECRET_KEY: z.string().regex(/^sk_(test|live)_\S+$/, 'must look like sk_test_… or sk_live_…').optional(),
   CLERK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.clerk.com'),
   CLERK_JWT_KEY: jwtKey.optional(),
@@ -308,6 +316,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     host: e.HOST ?? (e.CLERK_SECRET_KEY ? '0.0.0.0' : '127.0.0.1'),
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && new URL('v1/traces', e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/*$/, '/')).href),
+    otelServiceName: e.OTEL_SERVICE_NAME,
     clerkSecretKey: e.CLERK_SECRET_KEY,
     clerkApiUrl: e.CLERK_API_URL,
     clerkJwtKey: e.CLERK_JWT_KEY,

@@ -45,6 +45,11 @@ const clerk = emulator
 const demo = emulator ? createDemoKey() : undefined;
 const config: Config = demo ? { ...loaded, apiKeys: [...loaded.apiKeys, demo.entry] } : loaded;
 
+// Before the app, so its first spans have a provider; without an endpoint no SDK is started and the exporter is not even loaded.
+const tracing = config.otlpTracesUrl
+  ? (await import('./telemetry/start-tracing.ts')).startTracing({ url: config.otlpTracesUrl, serviceName: config.otelServiceName })
+  : undefined;
+if (tracing) logger.info(`tracing: spans go to ${new URL(config.otlpTracesUrl!).host} as OTLP/HTTP JSON`);
 const app = createApp({ config, logger, clerk, graphiqlHeaders: demo?.headers });
 // Metrics listen first: a bad METRICS_PORT stops the start instead of leaving an unwatched gateway.
 const metricsServer =
@@ -92,6 +97,7 @@ async function shutdown(signal: string) {
   app.beginShutdown();
   await server.drain();
   await app.close();
+  await tracing?.shutdown().catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not send the last spans'));
   await metricsServer?.close();
   await emulator?.close();
   logger.info('shut down cleanly');

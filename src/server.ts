@@ -16,6 +16,7 @@ import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import { useSingleCreateInvitations } from './plugins/use-single-create-invitations.ts';
 import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
@@ -98,6 +99,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       invitationLimit,
     }),
     plugins: [
+      // First, so the request span covers every other plugin's work.
+      config.otlpTracesUrl !== undefined && useTracing(),
       useRequestId(),
       useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),

@@ -4,6 +4,8 @@ import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
 import { noTimeLeft } from './outcomes.ts';
 import { scrub } from '../logger.ts';
+import { currentSpanContext, inBatchSpan } from '../telemetry/tracing.ts';
+import type { SpanContext } from '@opentelemetry/api';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
@@ -32,6 +34,8 @@ export interface BatchKey {
   requestId: string;
   /** Epoch ms by which the caller needs an answer; default: now plus the batcher's request timeout. */
   deadline?: number;
+  /** The asking operation's span, linked from the batch span; taken at load() when tracing is on. */
+  span?: SpanContext | undefined;
 }
 
 export interface BatcherOptions {
@@ -101,7 +105,7 @@ export class InvitationBatcher {
   load(key: BatchKey): Promise<InvitationOutcome> {
     // The deadline is fixed when the caller first asks, and kept however long it waits behind others.
     const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;
-    return this.track(this.answerBy(this.enqueue({ ...key, deadline }), key, deadline));
+    return this.track(this.answerBy(this.enqueue({ ...key, deadline, span: key.span ?? currentSpanContext() }), key, deadline));
   }
 
   private enqueue(key: BatchKey & { deadline: number }): Promise<InvitationOutcome> {
@@ -233,7 +237,8 @@ export class InvitationBatcher {
     let outcomes: InvitationOutcome[] = [];
     let problem = 'no result was recorded';
     try {
-      outcomes = await batchRequests.run(tags, () => this.options.send(keys.map((k) => k.params), deadline));
+      const traced = { parents: keys.map((k) => k.span), requestIds: tags.requestIds, items: keys.length };
+      outcomes = await inBatchSpan(traced, () => batchRequests.run(tags, () => this.options.send(keys.map((k) => k.params), deadline)));
     } catch (error) {
       problem = scrub(error instanceof Error ? error.message : String(error));
     }

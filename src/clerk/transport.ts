@@ -16,6 +16,10 @@ export interface CallTrace {
   date?: string;
   /** Set by Cloudflare in front of Clerk; the SDK falls back to it for `clerkTraceId`. */
   cfRay?: string;
+  /** The answer's status, whatever the SDK makes of it. */
+  status?: number;
+  /** Added to the request (W3C trace context), replacing any header of the same name. */
+  headers?: Record<string, string>;
 }
 
 const traces = new AsyncLocalStorage<CallTrace>();
@@ -76,6 +80,7 @@ class TracingDispatcher extends Dispatcher {
       onHeaders: (...args) => {
         trace.written = true;
         trace.headersAt = Date.now();
+        trace.status = args[0];
         readHeaders(trace, args[1]);
         return handler.onHeaders?.(...args) ?? true;
       },
@@ -89,7 +94,7 @@ class TracingDispatcher extends Dispatcher {
         return handler.onComplete?.(trailers);
       },
     };
-    return this.inner.dispatch(options, wrapped);
+    return this.inner.dispatch(trace.headers ? { ...options, headers: withHeaders(options.headers, trace.headers) } : options, wrapped);
   }
 
   override close(): Promise<void> {
@@ -109,6 +114,22 @@ function readHeaders(trace: CallTrace, raw: unknown): void {
     if (name === 'date') trace.date = String(raw[i + 1]);
     else if (name === 'cf-ray') trace.cfRay = String(raw[i + 1]);
   }
+}
+
+/** fetch hands undici a record; other callers a flat array or pairs. Names compare case-insensitively. */
+function withHeaders(given: Dispatcher.DispatchOptions['headers'], extra: Record<string, string>): Record<string, string | string[]> {
+  const merged: Record<string, string | string[]> = {};
+  const add = (name: string, value: unknown) => {
+    if (value !== undefined && !(name.toLowerCase() in extra)) merged[name] = value as string | string[];
+  };
+  if (Array.isArray(given)) {
+    for (let i = 0; i + 1 < given.length; i += 2) add(String(given[i]), String(given[i + 1]));
+  } else if (given && typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const [name, value] of given as Iterable<[string, string | string[] | undefined]>) add(name, value);
+  } else if (given) {
+    for (const [name, value] of Object.entries(given)) add(name, value);
+  }
+  return { ...merged, ...extra };
 }
 
 function bindAll(handler: Handler): Handler {
@@ -132,8 +153,8 @@ export function installTracingDispatcher(): void {
 }
 
 /** Runs one Clerk call with a socket-level deadline; the trace says what happened on the wire. */
-export function traceCall<T>(timeoutMs: number, run: () => Promise<T>): { trace: CallTrace; result: Promise<T> } {
+export function traceCall<T>(timeoutMs: number, run: () => Promise<T>, headers?: Record<string, string>): { trace: CallTrace; result: Promise<T> } {
   installTracingDispatcher();
-  const trace: CallTrace = { timeoutMs, written: false, timedOut: false };
+  const trace: CallTrace = { timeoutMs, written: false, timedOut: false, headers };
   return { trace, result: traces.run(trace, run) };
 }

@@ -1,4 +1,5 @@
 import { createClerkClient, type Invitation } from '@clerk/backend';
+import { startClerkCall, type ClerkCallInfo } from '../telemetry/tracing.ts';
 import type { InvitationParams, InvitationRecord } from '../invitations/types.ts';
 import { emailKey } from '../invitations/validate-item.ts';
 import { classifyUpstreamError, UpstreamFailure } from './classify.ts';
@@ -86,7 +87,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
-    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items));
+    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items), { call: 'bulk', method: 'POST', items: items.length });
     if (!Array.isArray(created) || created.length !== items.length) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
     }
@@ -94,13 +95,14 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createOne(item: InvitationParams): Promise<InvitationRecord> {
-    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item)));
+    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item), { call: 'single', method: 'POST', items: 1 }));
   }
 
   async list({ status, query, limit, offset, orderBy }: ListParams): Promise<ListPage> {
     // `purpose` is the gateway's own bookkeeping; Clerk never sees it.
-    const page = await this.call(() =>
-      this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
+    const page = await this.call(
+      () => this.clerk.invitations.getInvitationList({ status, query, limit, offset, ...(orderBy ? { orderBy } : {}) }),
+      { call: 'list', method: 'GET' },
     );
     if (!isObject(page) || !Array.isArray(page['data'])) {
       throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the list call was not a page of invitations' });
@@ -109,7 +111,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   async existingUsers(emails: string[]): Promise<Set<string>> {
-    const page = await this.call(() => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }));
+    const page = await this.call(() => this.clerk.users.getUserList({ emailAddress: emails, limit: 100 }), { call: 'users', method: 'GET' });
     const asked = new Set(emails.map(emailKey));
     const found = new Set<string>();
     for (const user of page.data ?? []) {
@@ -129,10 +131,12 @@ export class ClerkUpstream implements Upstream {
   /**
    * The SDK has no timeout or cancel of its own, so a hung Clerk would hold the caller for minutes.
    * The transport aborts the socket at the deadline; the race is a backstop should that ever miss.
+   * `what` names the call in its trace span; unnamed calls (revokes) are spans all the same.
    */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
+  private async call<T>(run: () => Promise<T>, what: ClerkCallInfo = { call: 'other' }): Promise<T> {
     const { timeoutMs } = this.options;
-    const { trace, result } = traceCall(timeoutMs, run);
+    const span = startClerkCall(what);
+    const { trace, result } = traceCall(timeoutMs, run, span?.headers);
     let timer: NodeJS.Timeout | undefined;
     const backstop = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -141,9 +145,13 @@ export class ClerkUpstream implements Upstream {
       }, timeoutMs + 1_000);
     });
     try {
-      return await Promise.race([result, backstop]);
+      const value = await Promise.race([result, backstop]);
+      span?.end({ result: 'ok', status: trace.status });
+      return value;
     } catch (error) {
-      throw classifyUpstreamError(error, trace);
+      const failure = classifyUpstreamError(error, trace);
+      span?.end({ result: failure.info.kind, status: trace.status, clerkTraceId: 'traceId' in failure.info ? failure.info.traceId : undefined });
+      throw failure;
     } finally {
       clearTimeout(timer);
       if (trace.sentAt !== undefined && trace.headersAt !== undefined) this.clock.observe(trace.date, trace.sentAt, trace.headersAt);
