@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The tool is TypeScript run by tsx (a dependency), so there is no build step to forget before use.
-import { register } from 'tsx/esm/api';
+// A checkout with its devDependencies runs the sources through tsx, so it never runs a stale build;
+// an installed package (no sources, no tsx) runs the compiled tool from dist/.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../tools/invite-csv/main.ts');
+const source = new URL('../tools/invite-csv/main.ts', import.meta.url);
+const tsx = existsSync(source) ? await import('tsx/esm/api').catch(() => undefined) : undefined;
+if (tsx) {
+  tsx.register();
+  await import(source.href);
+} else {
+  await import(new URL('../dist/tools/invite-csv/main.js', import.meta.url).href);
+}

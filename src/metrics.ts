@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { DispatchObserver } from './batcher/dispatch-types.ts';
 import type { UpstreamBudget } from './budget/types.ts';
@@ -12,7 +12,9 @@ export interface MetricsSources {
   clerk?: () => Promise<{ reachable: boolean | null }>;
 }
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// The package root is one level up from src/ and two from the build's dist/src/.
+const packageJson = ['../package.json', '../../package.json'].map((path) => new URL(path, import.meta.url)).find((url) => existsSync(url))!;
+const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 
 let shared: Registry | undefined;
 /**

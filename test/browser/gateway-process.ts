@@ -17,11 +17,16 @@ export interface GatewayProcess {
  * `npm start` without a Clerk key, as a child process: the gateway with its embedded emulator, on a
  * port the OS picks (PORT=0), loopback only. Resolves once it has printed its GraphiQL URL.
  */
-export async function startGatewayProcess(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+  /** Where and how to start it: the sources through tsx unless told otherwise (a build, for one). */
+  launch: { cwd: string; args: string[] } = { cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] },
+): Promise<GatewayProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'info', ...env };
   // Demo mode needs the Clerk key unset; a developer's shell may have one.
   delete childEnv.CLERK_SECRET_KEY;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, launch.args, { cwd: launch.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const append = (chunk: Buffer) => (output += chunk.toString());
   child.stdout!.on('data', append);
