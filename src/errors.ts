@@ -1,7 +1,42 @@
 import { GraphQLError } from 'graphql';
 
+/**
+ * Every `extensions.code` a top-level error can carry, with what it means to a client. The gateway's
+ * own classes may only use these (the constructor's type says so); the rest come from yoga. The
+ * schema description is built from this table and client/error-codes.ts mirrors its keys; a test
+ * keeps the three equal.
+ */
+export const ERROR_CODE_MEANINGS = {
+  BAD_USER_INPUT: 'an argument is unusable (the message names the field); nothing was done',
+  UNAUTHENTICATED: 'no credential, or not a valid one (HTTP 401, WWW-Authenticate)',
+  FORBIDDEN: 'the caller is known but lacks the right for this field',
+  CSRF_BLOCKED: 'a cookie-authenticated request a browser did not preflight',
+  RATE_LIMITED: "the caller's limit, or the gateway's share of Clerk's allowance, is spent; retry after extensions.retryAfterSeconds",
+  SERVICE_UNAVAILABLE: 'Redis or the credential check is unavailable; nothing was done; retry after extensions.retryAfterSeconds',
+  IDEMPOTENCY_CONFLICT: 'a request with the same idempotency key is still running; retry when it has answered',
+  NOT_FOUND: 'revokeInvitation: Clerk has no invitation with this id',
+  INVITATION_NOT_REVOCABLE: 'revokeInvitation: the invitation was already accepted or revoked',
+  UPSTREAM_ERROR: 'Clerk refused or did not answer a list or revoke call',
+  GRAPHQL_PARSE_FAILED: 'the document is not valid GraphQL syntax',
+  GRAPHQL_VALIDATION_FAILED: 'the document does not fit the schema, or exceeds the depth, alias or query cost limits',
+  OPERATION_RESOLUTION_FAILURE: 'operationName names no operation of the document, or a mutation was sent with GET',
+  BAD_REQUEST: 'the HTTP request is not a GraphQL request (method, body, parameters)',
+  REQUEST_ENTITY_TOO_LARGE: 'the body exceeds MAX_REQUEST_BODY_BYTES',
+  INTERNAL_SERVER_ERROR: 'an unexpected failure; the message is masked and the log has the details',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODE_MEANINGS;
+export const ERROR_CODES = Object.keys(ERROR_CODE_MEANINGS) as ErrorCode[];
+
+/** The schema's description: the codes a client should handle, so GraphiQL and codegen readers see them. */
+export const ERROR_CODES_DESCRIPTION = [
+  'Top-level errors carry extensions.code, one of:',
+  ...ERROR_CODES.map((code) => `- ${code}: ${ERROR_CODE_MEANINGS[code]}`),
+  'Per-item invitation failures are data (InvitationFailed.code), not errors.',
+].join('\n');
+
 interface GatewayErrorOptions {
-  code: string;
+  code: ErrorCode;
   status?: number;
   headers?: Record<string, string>;
   extensions?: Record<string, unknown>;

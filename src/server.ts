@@ -14,6 +14,7 @@ import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
 import { useCors } from './plugins/use-cors.ts';
 import { useCsrfPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.ts';
+import { useGraphQLOverHttpStatus } from './plugins/use-graphql-over-http-status.ts';
 import { useHealthChecks } from './plugins/use-health-checks.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { useTracing } from './plugins/use-tracing.ts';
@@ -120,6 +121,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       }),
       useSingleCreateInvitations({ maxInvitationsPerRequest: config.maxInvitationsPerRequest }),
       !config.introspection && useDisableIntrospection(),
+      // Which error statuses reach the response depends on the media type the client accepts.
+      useGraphQLOverHttpStatus(),
     ],
   });
 }

@@ -1,5 +1,6 @@
-import { specifiedDirectives } from 'graphql';
+import { GraphQLSchema, specifiedDirectives } from 'graphql';
 import { builder } from '../builder.ts';
+import { ERROR_CODES_DESCRIPTION } from '../errors.ts';
 import { rateLimitDirective } from '../limiter/directive.ts';
 import './scalars.ts';
 import './invitation.ts';
@@ -10,4 +11,6 @@ import './invitation-admin.ts';
 import './organization-invitations.ts';
 
 // Spread specifiedDirectives: a bare list would replace them and drop @skip, @include and @deprecated.
-export const schema = builder.toSchema({ directives: [...specifiedDirectives, rateLimitDirective] });
+const built = builder.toSchema({ directives: [...specifiedDirectives, rateLimitDirective] });
+// Pothos has no schema description option; the error codes belong to the whole API, so they go there.
+export const schema = new GraphQLSchema({ ...built.toConfig(), description: ERROR_CODES_DESCRIPTION });

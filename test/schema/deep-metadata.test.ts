@@ -63,7 +63,7 @@ describe('publicMetadata nested deep enough to overflow a recursive walk', () =>
 
   it.each([5_000, 100_000])('as an inline literal, %i levels: the document is refused as BAD_USER_INPUT naming the field', async (levels) => {
     const before = stack.emulator.calls.length;
-    const { status, body } = await send(asLiteral(levels, `lit${levels}`));
+    const { status, body } = await send(asLiteral(levels, `lit${levels}`), { accept: 'application/graphql-response+json' });
     expect(status).toBe(400);
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
@@ -83,7 +83,7 @@ describe('publicMetadata nested deep enough to overflow a recursive walk', () =>
 
   it('refuses a selection set nested past the limit the same way, not with a crash', async () => {
     const query = `query ${'{ gatewayStatus '.repeat(5_000)}${'}'.repeat(5_000)}`;
-    const { status, body } = await send(JSON.stringify({ query }));
+    const { status, body } = await send(JSON.stringify({ query }), { accept: 'application/graphql-response+json' });
     expect(status).toBe(400);
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
