@@ -11,7 +11,7 @@ import {
   type ResolvedGeneral,
   resolveGeneral,
 } from './general.ts';
-import { budgetKeys } from './redis-budget.ts';
+import { budgetKeys, luaSpendInWindow } from './redis-budget.ts';
 import type { BudgetDecision } from './types.ts';
 
 export interface RedisGeneralBudgetOptions extends GeneralBudgetOptions {
@@ -38,23 +38,7 @@ if not force then
   local paused = tonumber(redis.call('HGET', KEYS[2], 'paused:' .. family) or 0)
   if paused > now then return {0, 2, paused - now} end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local used = redis.call('ZCARD', KEYS[1])
-local excess = used + units - limit
-if excess > 0 and not force then
-  local e = redis.call('ZRANGE', KEYS[1], excess - 1, excess - 1, 'WITHSCORES')
-  return {0, 1, tonumber(e[2]) + window - now}
-end
-local seq = redis.call('HINCRBY', KEYS[2], 'seq', units)
-local args = {}
-for i = 1, units do
-  args[2 * i - 1] = now
-  args[2 * i] = seq - units + i
-end
-redis.call('ZADD', KEYS[1], unpack(args))
-redis.call('PEXPIRE', KEYS[1], window)
-if redis.call('PTTL', KEYS[2]) < window then redis.call('PEXPIRE', KEYS[2], window) end
-return {1, math.max(0, limit - used - units)}
+${luaSpendInWindow('force')}
 `);
 
 const PAUSE = new RedisScript(`

@@ -27,18 +27,17 @@ export function budgetKeys(secretKey: string, channel: Channel | 'general', pref
   return { log, meta: `${log}:meta` };
 }
 
-// The log is a sorted set with one member per unit (score = time, member = a sequence number from the
-// meta hash, which also holds `pausedUntil`). Each operation is one script, so Redis runs it whole,
-// between any two commands of other replicas.
-const TAKE = new RedisScript(`
-local units, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-${luaNow(4)}
-local paused = tonumber(redis.call('HGET', KEYS[2], 'pausedUntil') or 0)
-if paused > now then return {0, 2, paused - now} end
+/**
+ * Lua that spends `units` of a sliding log (KEYS[1], a sorted set with one member per unit: score =
+ * time, member = a sequence number from the meta hash KEYS[2]) when they fit under `limit` within
+ * `window`, or when `forced` (a Lua expression) holds; otherwise it answers how long until they fit.
+ * Expects `units`, `limit`, `window` and `now` to be set.
+ */
+export const luaSpendInWindow = (forced: string) => `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = redis.call('ZCARD', KEYS[1])
 local excess = used + units - limit
-if excess > 0 then
+if excess > 0 and not (${forced}) then
   local e = redis.call('ZRANGE', KEYS[1], excess - 1, excess - 1, 'WITHSCORES')
   return {0, 1, tonumber(e[2]) + window - now}
 end
@@ -51,7 +50,17 @@ end
 redis.call('ZADD', KEYS[1], unpack(args))
 redis.call('PEXPIRE', KEYS[1], window)
 if redis.call('PTTL', KEYS[2]) < window then redis.call('PEXPIRE', KEYS[2], window) end
-return {1, limit - used - units}
+return {1, math.max(0, limit - used - units)}`;
+
+// The log is a sorted set with one member per unit (score = time, member = a sequence number from the
+// meta hash, which also holds `pausedUntil`). Each operation is one script, so Redis runs it whole,
+// between any two commands of other replicas.
+const TAKE = new RedisScript(`
+local units, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+${luaNow(4)}
+local paused = tonumber(redis.call('HGET', KEYS[2], 'pausedUntil') or 0)
+if paused > now then return {0, 2, paused - now} end
+${luaSpendInWindow('false')}
 `);
 
 const REFUND = new RedisScript(`
