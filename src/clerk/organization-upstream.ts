@@ -3,7 +3,7 @@ import type { InvitationParams, InvitationRecord } from '../invitations/types.ts
 import { emailKey } from '../invitations/validate-item.ts';
 import { UpstreamFailure } from './classify.ts';
 import type { ClerkClock } from './clerk-clock.ts';
-import type { ListPage, ListParams, Upstream } from './upstream.ts';
+import type { ListPage, ListParams, Upstream } from './upstream-types.ts';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,5 @@
 /** The data of one emulated Clerk instance: invitations, seeded users and its rate-limit windows. */
+import { DEFAULT_EXPIRES_IN_DAYS, normalizeEmail } from './clerk-defaults.ts';
 import { randomBase62, randomId } from './ids.ts';
 import { OrganizationStore } from './organization-store.ts';
 import type { SeededMembership, StoredOrgInvitation } from './organization-types.ts';
@@ -6,10 +7,6 @@ import { type ResolvedLimits, InstanceLimiter } from './rate-limiter.ts';
 import type { InvitationStatus, SeededUser, SeedInvitation, StoredInvitation, WireInvitation } from './types.ts';
 
 const DAY_MS = 86_400_000;
-export const DEFAULT_EXPIRES_IN_DAYS = 30;
-
-/** Clerk matches addresses case-insensitively and stores them lower-cased (its `Sanitize` step). */
-export const normalizeEmail = (email: string): string => email.toLowerCase();
 
 export interface NewInvitation {
   emailAddress: string;

@@ -19,7 +19,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import { type ClerkApiError, clerkErrors, combineErrors } from './clerk-errors.ts';
-import { type InstanceStore, type NewInvitation, normalizeEmail } from './instance-store.ts';
+import { normalizeEmail } from './clerk-defaults.ts';
+import type { InstanceStore, NewInvitation } from './instance-store.ts';
 import { fieldRuleErrors } from './field-rules.ts';
 import type { OrgDuplicateInvitation } from './organization-types.ts';
 import { firstErrorPerPath, toClerkFormError } from './spec-validator.ts';

@@ -22,7 +22,7 @@
 import { type ClerkApiError, clerkErrors, combineErrors } from './clerk-errors.ts';
 import { METADATA_MAX_BYTES, compactJsonBytes, fieldRuleErrors, metadataTooLarge } from './field-rules.ts';
 import type { InstanceStore } from './instance-store.ts';
-import { normalizeEmail } from './instance-store.ts';
+import { normalizeEmail } from './clerk-defaults.ts';
 import type { RouteContext, RouteResult } from './invitation-routes.ts';
 import { MEMBERS_MANAGE_PERMISSION, type NewOrgInvitation, canManageMembers } from './organization-store.ts';
 import type { SeededOrganization, StoredOrgInvitation } from './organization-types.ts';

@@ -1,6 +1,6 @@
 /** The organizations of one emulated instance: their roles, memberships and invitations. */
 import { randomBase62, randomId } from './ids.ts';
-import { DEFAULT_EXPIRES_IN_DAYS, normalizeEmail } from './instance-store.ts';
+import { DEFAULT_EXPIRES_IN_DAYS, normalizeEmail } from './clerk-defaults.ts';
 import type {
   SeededMembership,
   SeededOrganization,

@@ -1,5 +1,5 @@
 /** Public types of the emulator's organizations, memberships and organization invitations. */
-import type { InvitationStatus } from './types.ts';
+import type { InvitationStatus } from './clerk-defaults.ts';
 
 /** What {@link Emulator.seedOrganization} accepts. */
 export interface SeedOrganization {

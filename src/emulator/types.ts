@@ -9,7 +9,9 @@ import type {
 } from './organization-types.ts';
 import type { SessionTokenOptions } from './session-keys.ts';
 
-export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+import type { InvitationStatus } from './clerk-defaults.ts';
+
+export type { InvitationStatus };
 
 /** An invitation exactly as the emulator puts it on the wire (spec schema `Invitation`). */
 export interface WireInvitation {

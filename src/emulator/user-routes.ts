@@ -5,7 +5,7 @@
  */
 import { clerkErrors, combineErrors } from './clerk-errors.ts';
 import type { RouteContext, RouteResult } from './invitation-routes.ts';
-import { normalizeEmail } from './instance-store.ts';
+import { normalizeEmail } from './clerk-defaults.ts';
 import { firstErrorPerPath, toClerkFormError } from './spec-validator.ts';
 import type { SeededUser } from './types.ts';
 
