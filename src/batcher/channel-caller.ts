@@ -4,9 +4,10 @@ import type { ChannelPolicy } from './channel-policy.ts';
 import type { DispatchObserver, Round } from './dispatch-types.ts';
 
 export type CallResult<T> =
-  | { kind: 'ok'; value: T; sentAt: number }
+  | { kind: 'ok'; value: T }
   | { kind: 'no-time' }
   | { kind: 'refused'; decision: Extract<BudgetDecision, { ok: false }> }
+  /** `sentAt`: wall-clock epoch ms when the call left. */
   | { kind: 'failed'; info: UpstreamFailureInfo; sentAt: number };
 
 export interface ChannelCallerOptions {
@@ -129,13 +130,15 @@ export class ChannelCaller {
   }
 
   private async attempt<T>(channel: Channel, items: number, run: () => Promise<T>): Promise<CallResult<T>> {
-    const sentAt = this.options.now();
+    // Wall time, not the budget's clock: it is compared with Clerk's clock, which is measured against
+    // wall time (simulations run the budget on a clock of their own).
+    const sentAt = Date.now();
     const started = performance.now();
     try {
       const value = await run();
       this.warm.add(channel);
       this.options.observer?.upstreamCall?.({ channel, items, result: 'ok', ms: performance.now() - started, status: 200 });
-      return { kind: 'ok', value, sentAt };
+      return { kind: 'ok', value };
     } catch (error) {
       const info = classifyUpstreamError(error).info;
       // Clerk answered with a verdict on the items: the channel works and is not out of allowance.

@@ -1,8 +1,7 @@
 import type { BudgetDecision, Channel, UpstreamBudget } from '../budget/types.ts';
 import type { UpstreamFailureInfo } from '../clerk/classify.ts';
 import type { Upstream } from '../clerk/upstream.ts';
-import type { InvitationOutcome, InvitationParams, InvitationRecord } from '../invitations/types.ts';
-import { ClerkClock } from '../clerk/clerk-clock.ts';
+import type { InvitationOutcome, InvitationParams } from '../invitations/types.ts';
 import { scrub } from '../logger.ts';
 import { attribute, findExistingUsers, isCallLevel, itemFailure } from './attribution.ts';
 import { ChannelCaller, retryAfterMs } from './channel-caller.ts';
@@ -24,9 +23,6 @@ export interface DispatcherOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** Stand-ins without a clock of their own share the gateway's. */
-const UNMEASURED = new ClerkClock();
 
 /** Isolating with single creates goes in waves this wide, so a repeating refusal stops it early. */
 const ISOLATION_WAVE = 2;
@@ -114,7 +110,7 @@ export class BatchDispatcher {
     while (remaining.length > 0) {
       const batch = remaining;
       const call = await this.caller.call('bulk', batch.length, round, () => this.options.upstream.createBulk(batch.map((p) => p.params)));
-      if (call.kind === 'ok') return assignCreated(batch, call.value, results, this.reusedBefore(call.sentAt));
+      if (call.kind === 'ok') return assignCreated(batch, call.value, results);
       if (call.kind === 'no-time') return this.fill(batch, results, (e) => noTimeLeft(e));
       if (call.kind === 'refused') {
         if (mayFallBack && call.decision.reason !== 'unavailable') {
@@ -205,7 +201,7 @@ export class BatchDispatcher {
       pending.map(async (p) => {
         const email = p.params.emailAddress;
         const call = await this.caller.call('single', 1, round, () => this.options.upstream.createOne(p.params));
-        if (call.kind === 'ok') assignCreated([{ ...p }], [call.value], results, this.reusedBefore(call.sentAt));
+        if (call.kind === 'ok') assignCreated([p], [call.value], results);
         else if (call.kind === 'no-time') results[p.index] = noTimeLeft(email);
         else if (call.kind === 'refused') {
           if (mayFallBack && call.decision.reason !== 'unavailable') {
@@ -233,16 +229,6 @@ export class BatchDispatcher {
     if (info.kind !== 'unknown') return;
     const call = { items: pending, sentAt, finished: info.answered === true, answeredAt: info.clerkDate, message: info.message, traceId: info.traceId };
     return reconcile(this.reconcileHost, call, results, round);
-  }
-
-  /**
-   * Clerk may answer a create for an address with the pending invitation it already had (its 2024 code
-   * did so for organization invitations, re-sending the email): one created before the call left, by
-   * Clerk's clock, was not made by it.
-   */
-  private reusedBefore(sentAt: number): (invitation: InvitationRecord) => boolean {
-    const { earliest } = (this.options.upstream.clock ?? UNMEASURED).toClerk(sentAt);
-    return (invitation) => invitation.createdAt < earliest;
   }
 
   private fill(pending: Pending[], results: Results, make: (email: string) => InvitationOutcome): void {

@@ -86,11 +86,17 @@ export function noTimeLeft(email: string): InvitationFailed {
   });
 }
 
+/** Clerk's `Date` is whole seconds; an invitation this much older than the call's departure is not its. */
+const DATE_RESOLUTION_MS = 1_000;
+
 /**
  * Clerk answers in input order, but matching by address keeps a reordered answer from crossing callers.
- * An invitation `reused` says existed before the call is the address's pending one, not a new one.
+ * Clerk may answer a create for an address with the pending invitation it already had (its 2024 code
+ * did so for organization invitations, re-sending the email): one created before the call left, by
+ * Clerk's clock, was not made by it.
  */
-export function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results, reused: (inv: InvitationRecord) => boolean = () => false): void {
+export function assignCreated(pending: Pending[], created: InvitationRecord[], results: Results): void {
+  const reused = (inv: InvitationRecord) => inv.callLeftBy !== undefined && inv.createdAt < inv.callLeftBy - DATE_RESOLUTION_MS;
   const byEmail = new Map(created.map((inv) => [emailKey(inv.emailAddress), inv]));
   pending.forEach((p, i) => {
     const invitation = byEmail.get(emailKey(p.params.emailAddress)) ?? created[i]!;

@@ -48,6 +48,8 @@ export interface OrganizationUpstreamDeps {
   clerk: ClerkClient;
   /** Runs one SDK call with the client's deadline, tracing and classification. */
   call: <T>(run: () => Promise<T>) => Promise<T>;
+  /** The same for a create, stamping each record with when the call left by Clerk's clock. */
+  create: <T>(run: () => Promise<T>, toRecords: (value: T) => InvitationRecord[]) => Promise<InvitationRecord[]>;
   clock: ClerkClock;
 }
 
@@ -55,21 +57,27 @@ export interface OrganizationUpstreamDeps {
  * One organization's invitations, through the same interface as the instance's, so the batcher,
  * dispatcher, attribution and reconciliation serve both unchanged.
  */
-export function organizationUpstream({ clerk, call, clock }: OrganizationUpstreamDeps, organizationId: string): Upstream {
+export function organizationUpstream({ clerk, call, create, clock }: OrganizationUpstreamDeps, organizationId: string): Upstream {
   const orgs = clerk.organizations;
   return {
     clock,
     async createBulk(items) {
       const params = items.map(toOrganizationParams) as Parameters<typeof orgs.createOrganizationInvitationBulk>[1];
-      const created = listOf(await call(() => orgs.createOrganizationInvitationBulk(organizationId, params)));
-      if (!created || created.length !== items.length) {
-        throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
-      }
-      return created.map(toOrganizationRecord);
+      return create(
+        () => orgs.createOrganizationInvitationBulk(organizationId, params),
+        (answer) => {
+          const created = listOf(answer);
+          if (!created || created.length !== items.length) {
+            throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
+          }
+          return created.map(toOrganizationRecord);
+        },
+      );
     },
     async createOne(item) {
       const params = { organizationId, ...toOrganizationParams(item) } as Parameters<typeof orgs.createOrganizationInvitation>[0];
-      return toOrganizationRecord(await call(() => orgs.createOrganizationInvitation(params)));
+      const [record] = await create(() => orgs.createOrganizationInvitation(params), (value) => [toOrganizationRecord(value)]);
+      return record!;
     },
     /** Clerk's organization list takes no address filter or order: one page is read and filtered here. */
     async list({ status, query, limit, offset }: ListParams): Promise<ListPage> {

@@ -56,15 +56,17 @@ export class ClerkUpstream implements Upstream {
   }
 
   async createBulk(items: InvitationParams[]): Promise<InvitationRecord[]> {
-    const created = await this.call(() => this.clerk.invitations.createInvitationBulk(items), { call: 'bulk', method: 'POST', items: items.length });
-    if (!Array.isArray(created) || created.length !== items.length) {
-      throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
-    }
-    return created.map(toRecord);
+    return this.create(() => this.clerk.invitations.createInvitationBulk(items), { call: 'bulk', method: 'POST', items: items.length }, (created) => {
+      if (!Array.isArray(created) || created.length !== items.length) {
+        throw new UpstreamFailure({ kind: 'unknown', answered: false, message: 'the answer to the bulk call was not a list of invitations' });
+      }
+      return created.map(toRecord);
+    });
   }
 
   async createOne(item: InvitationParams): Promise<InvitationRecord> {
-    return toRecord(await this.call(() => this.clerk.invitations.createInvitation(item), { call: 'single', method: 'POST', items: 1 }));
+    const [record] = await this.create(() => this.clerk.invitations.createInvitation(item), { call: 'single', method: 'POST', items: 1 }, (value) => [toRecord(value)]);
+    return record!;
   }
 
   async list({ status, query, limit, offset, orderBy }: ListParams): Promise<ListPage> {
@@ -90,7 +92,7 @@ export class ClerkUpstream implements Upstream {
   }
 
   forOrganization(organizationId: string): Upstream {
-    return organizationUpstream({ clerk: this.clerk, call: (run) => this.call(run), clock: this.clock }, organizationId);
+    return organizationUpstream({ clerk: this.clerk, call: (run) => this.call(run), create: (run, toRecords) => this.create(run, { call: 'other' }, toRecords), clock: this.clock }, organizationId);
   }
 
   async revoke(id: string): Promise<InvitationRecord> {
@@ -103,6 +105,22 @@ export class ClerkUpstream implements Upstream {
    * `what` names the call in its trace span; unnamed calls (revokes) are spans all the same.
    */
   private async call<T>(run: () => Promise<T>, what: ClerkCallInfo = { call: 'other' }): Promise<T> {
+    return (await this.callSince(run, what)).value;
+  }
+
+  /**
+   * A create call, with the earliest moment by Clerk's own clock at which it can have created anything:
+   * its answer's `Date` less the time the answer took. Read from one answer alone, it needs no model
+   * of Clerk's clock, so it holds even if that clock jumps.
+   */
+  private async create<T>(run: () => Promise<T>, what: ClerkCallInfo, toRecords: (value: T) => InvitationRecord[]): Promise<InvitationRecord[]> {
+    const { value, leftBy } = await this.callSince(run, what);
+    const records = toRecords(value);
+    if (leftBy !== undefined) for (const record of records) record.callLeftBy = leftBy;
+    return records;
+  }
+
+  private async callSince<T>(run: () => Promise<T>, what: ClerkCallInfo = { call: 'other' }): Promise<{ value: T; leftBy?: number }> {
     const { timeoutMs } = this.options;
     const span = startClerkCall(what);
     const { trace, result } = traceCall(timeoutMs, run, span?.headers);
@@ -116,7 +134,9 @@ export class ClerkUpstream implements Upstream {
     try {
       const value = await Promise.race([result, backstop]);
       span?.end({ result: 'ok', status: trace.status });
-      return value;
+      const date = trace.date ? Date.parse(trace.date) : NaN;
+      const latency = trace.headersAt !== undefined && trace.sentAt !== undefined ? trace.headersAt - trace.sentAt : undefined;
+      return { value, leftBy: Number.isFinite(date) && latency !== undefined ? date - latency : undefined };
     } catch (error) {
       const failure = classifyUpstreamError(error, trace);
       span?.end({ result: failure.info.kind, status: trace.status, clerkTraceId: 'traceId' in failure.info ? failure.info.traceId : undefined });

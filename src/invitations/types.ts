@@ -40,6 +40,11 @@ export interface InvitationRecord {
   expiresAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Set on what a create call answered: the earliest moment, by Clerk's clock, at which that call can
+   * have created anything. An invitation created before it was Clerk's existing one, answered again.
+   */
+  callLeftBy?: number;
   /** Organization invitations only. */
   organizationId?: string;
   role?: string;

@@ -78,7 +78,8 @@ describe('createOrganizationInvitations', () => {
   it("answers a reused pending invitation (Clerk's 2024 behaviour) as ALREADY_INVITED, not as a new one", async () => {
     const { s, session } = await acme({}, { orgDuplicateInvitation: 'reuse' });
     await s.request(CREATE, { organizationId: 'org_acme', invitations: [{ emailAddress: 'twice@example.com', role: 'org:member' }] }, session);
-    await new Promise((r) => setTimeout(r, 1_100));
+    // A minute later by Clerk's clock: the invitation Clerk answers with is plainly older than the call.
+    s.emulator.advanceClock(60_000);
     const { body } = await s.request(CREATE, { organizationId: 'org_acme', invitations: [{ emailAddress: 'twice@example.com', role: 'org:member' }] }, session);
     const [result] = body.data.createOrganizationInvitations.results;
     expect(result).toMatchObject({ __typename: 'InvitationFailed', code: 'ALREADY_INVITED' });
