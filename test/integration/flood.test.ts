@@ -18,7 +18,6 @@ describe('backpressure', () => {
     const flood = Array.from({ length: 300 }, (_, r) =>
       stack.invite(Array.from({ length: 10 }, (_, i) => `f${r}-${i}@example.com`)).then((p) => ({ p, at: performance.now() })),
     );
-    const started = performance.now();
     const answers = await Promise.all(flood);
     clearInterval(sampler);
 
@@ -33,7 +32,9 @@ describe('backpressure', () => {
     // Requests whose items were all turned away answered before Clerk's first (1.5 s) reply came back.
     const turnedAway = answers.filter((a) => a.p.createdCount === 0);
     expect(turnedAway.length).toBeGreaterThan(250);
-    expect(Math.min(...turnedAway.map((a) => a.at - started))).toBeLessThan(1_500);
+    // Ordering, not a stopwatch: the first turned-away answer came before any answer that waited for Clerk.
+    const servedByClerk = answers.filter((a) => a.p.createdCount > 0);
+    expect(Math.min(...turnedAway.map((a) => a.at))).toBeLessThan(Math.min(...servedByClerk.map((a) => a.at)));
     expect(stack.emulator.invitations()).toHaveLength(created.length);
     console.info(`flood: ${rejected.length} turned away, heap grew ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`);
   });
