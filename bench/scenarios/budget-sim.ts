@@ -23,7 +23,12 @@ export interface SimSetup {
   retry: boolean;
   windowMs: number;
   windowMaxMs: number;
+  /** Invite into this organization (its own endpoints and allowance) instead of the application. */
+  organizationId?: string;
 }
+
+/** Clerk's documented allowance for organization invitations: 50 bulk and 250 single calls an hour. */
+export const CLERK_ORG_LIMITS = { bulkPerHour: 50, singlePerHour: 250 };
 
 export interface SimResult {
   offered: number;
@@ -42,7 +47,15 @@ interface Arrival {
   email: string;
 }
 
-function tallyCalls(emulator: Emulator, start: number, hours: number, delivered: number[], offered: number, extra: Pick<SimResult, 'turnedAway' | 'backlog'>): SimResult {
+function tallyCalls(
+  emulator: Emulator,
+  start: number,
+  hours: number,
+  delivered: number[],
+  offered: number,
+  extra: Pick<SimResult, 'turnedAway' | 'backlog'>,
+  prefix = '',
+): SimResult {
   const perHour = (route: string) => {
     const counts = new Array<number>(hours).fill(0);
     for (const c of emulator.calls) if (c.route === route && c.status !== 429) counts[Math.min(hours - 1, Math.floor((c.time - start) / HOUR_MS))]! += 1;
@@ -51,8 +64,8 @@ function tallyCalls(emulator: Emulator, start: number, hours: number, delivered:
   return {
     offered,
     deliveredPerHour: delivered,
-    bulkCallsPerHour: perHour('bulk'),
-    singleCallsPerHour: perHour('single'),
+    bulkCallsPerHour: perHour(`${prefix}bulk`),
+    singleCallsPerHour: perHour(`${prefix}single`),
     tooManyRequests: emulator.calls.filter((c) => c.status === 429).length,
     ...extra,
   };
@@ -69,12 +82,15 @@ export async function simulateGateway(policy: ChannelPolicy, setup: SimSetup): P
   emulator.reset();
   const start = clock.now();
   const end = start + hours * HOUR_MS;
-  const budget = new MemoryBudget({ ...CLERK_LIMITS, clock, marginMs: UPSTREAM_TIMEOUT_MS });
+  if (setup.organizationId) emulator.seedOrganization({ id: setup.organizationId, name: 'Bench' });
+  const limits = setup.organizationId ? CLERK_ORG_LIMITS : CLERK_LIMITS;
+  const budget = new MemoryBudget({ ...limits, clock, marginMs: UPSTREAM_TIMEOUT_MS });
+  const clerkUpstream = new ClerkUpstream({ secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url, timeoutMs: UPSTREAM_TIMEOUT_MS });
   const dispatcher = new BatchDispatcher({
-    upstream: new ClerkUpstream({ secretKey: emulator.secretKeys[0]!, apiUrl: emulator.url, timeoutMs: UPSTREAM_TIMEOUT_MS }),
+    upstream: setup.organizationId ? clerkUpstream.forOrganization(setup.organizationId) : clerkUpstream,
     budget,
     policy,
-    ...CLERK_LIMITS,
+    ...limits,
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
     now: () => clock.now(),
     // A pause after a 429 would wait; on simulated time that wait is just a jump of the clock.
@@ -92,7 +108,8 @@ export async function simulateGateway(policy: ChannelPolicy, setup: SimSetup): P
     while (batch.length < MAX_BULK_ITEMS && queue.size > 0 && queue.peek()!.at < closesAt) batch.push(queue.pop()!);
     const sentAt = batch.length === MAX_BULK_ITEMS ? batch.at(-1)!.at : closesAt;
     clock.set(sentAt);
-    const outcomes = await dispatcher.send(batch.map((a) => ({ emailAddress: a.email })));
+    const role = setup.organizationId ? { role: 'org:member' } : {};
+    const outcomes = await dispatcher.send(batch.map((a) => ({ emailAddress: a.email, ...role })));
     outcomes.forEach((outcome, i) => {
       if (outcome.kind === 'created') delivered[Math.min(hours - 1, Math.floor((sentAt - start) / HOUR_MS))]! += 1;
       else if (setup.retry && outcome.code === 'RATE_LIMITED' && outcome.retryAfterSeconds) {
@@ -101,7 +118,7 @@ export async function simulateGateway(policy: ChannelPolicy, setup: SimSetup): P
     });
   }
   clock.set(end);
-  return tallyCalls(emulator, start, hours, delivered, setup.arrivals.length, { turnedAway, backlog: queue.size });
+  return tallyCalls(emulator, start, hours, delivered, setup.arrivals.length, { turnedAway, backlog: queue.size }, setup.organizationId ? 'org-' : '');
 }
 
 /** One `createInvitationBulk` per request, straight through @clerk/backend, as the naive resolver does. */

@@ -5,10 +5,12 @@ import { startEmulator } from '../../src/emulator/index.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
 import { HOUR_MS, SimClock } from '../support/sim-clock.ts';
 import { mean, round } from '../support/stats.ts';
-import { CLERK_LIMITS, type SimResult, type SimSetup, simulateGateway, simulateNaive } from './budget-sim.ts';
+import { CLERK_LIMITS, CLERK_ORG_LIMITS, type SimResult, type SimSetup, simulateGateway, simulateNaive } from './budget-sim.ts';
 
 /** 25 bulk calls of 10 plus 100 single creates. */
 const CEILING = CLERK_LIMITS.bulkPerHour * 10 + CLERK_LIMITS.singlePerHour;
+/** Organization invitations: 50 bulk calls of 10 and 250 singles an hour. */
+const ORG_CEILING = CLERK_ORG_LIMITS.bulkPerHour * 10 + CLERK_ORG_LIMITS.singlePerHour;
 /** Offered load, well above the ceiling, so the numbers show what each policy can get out of an hour. */
 const OFFERED_PER_HOUR = 1_000;
 
@@ -78,6 +80,8 @@ export async function runBudgetYield({ quick }: { quick: boolean }): Promise<Sce
   let clock = new SimClock(Date.UTC(2030, 0, 1));
   const emulator = await startEmulator({ port: 0, limits: CLERK_LIMITS, now: () => clock.now() });
   const rows: Cell[][] = [];
+  const orgRows: Cell[][] = [];
+  const orgData: Record<string, Measured> = {};
   const data: PatternData = {};
   try {
     for (const pattern of PATTERNS) {
@@ -108,6 +112,22 @@ export async function runBudgetYield({ quick }: { quick: boolean }): Promise<Sce
         ]);
       }
     }
+    // Organization invitations: the same lane code over Clerk's organization endpoints and allowance.
+    for (const pattern of PATTERNS.filter((p) => !p.retry)) {
+      clock = new SimClock(clock.now() + HOUR_MS);
+      const setup: SimSetup = { emulator, clock, arrivals: pattern.arrivals(hours), hours, retry: false, windowMs: batchWindowMs, windowMaxMs: batchWindowMaxMs, organizationId: 'org_bench' };
+      const result = await simulateGateway('auto', setup);
+      const delivered = steady(result.deliveredPerHour);
+      orgData[pattern.name] = { ...result, deliveredPerHourSteady: delivered, percentOfCeiling: round((100 * delivered) / ORG_CEILING, 1) };
+      orgRows.push([
+        pattern.name,
+        round(delivered, 1),
+        `${round((100 * delivered) / ORG_CEILING, 0)}%`,
+        round(steady(result.bulkCallsPerHour), 1),
+        round(steady(result.singleCallsPerHour), 1),
+        result.tooManyRequests,
+      ]);
+    }
   } finally {
     await emulator.close();
   }
@@ -125,6 +145,10 @@ export async function runBudgetYield({ quick }: { quick: boolean }): Promise<Sce
         columns: ['load', 'policy', 'delivered/hour', '% of 350', 'bulk calls/hour', 'single calls/hour', '429s seen', 'not delivered'],
         rows,
       },
+      {
+        columns: ['load (organization invitations, gateway auto)', 'delivered/hour', `% of ${ORG_CEILING}`, 'bulk calls/hour', 'single calls/hour', '429s seen'],
+        rows: orgRows,
+      },
     ],
     notes: [
       ...PATTERNS.map((p) => `**${p.name}**: ${p.description}.`),
@@ -132,6 +156,6 @@ export async function runBudgetYield({ quick }: { quick: boolean }): Promise<Sce
       'The gateway policies see zero 429s because the budget keeps each spend an hour plus a 10 s margin, never looser than Clerk; the naive resolver has no budget and learns the limit from 429s.',
       'The naive row with retries is not run: every waiting caller gets the same Retry-After, so each freed call meets the whole backlog and the 429 count grows with it.',
     ],
-    data: { ceiling: CEILING, offeredPerHour: OFFERED_PER_HOUR, hours, patterns: data },
+    data: { ceiling: CEILING, offeredPerHour: OFFERED_PER_HOUR, hours, patterns: data, organizations: { ceiling: ORG_CEILING, patterns: orgData } },
   };
 }

@@ -46,6 +46,14 @@ describe('npm run bench -- --quick', () => {
       expect(r.gateway.invitationsPerCall).toBeGreaterThanOrEqual(r.naive.invitationsPerCall);
     }
     expect(rows.find((r) => r.n === 100)!.gateway.invitationsPerCall).toBeGreaterThan(2);
+    // Organization invitations pack the same way, on their own endpoints.
+    const organizations = results.packing.organizations as { n: number; calls: number; created: number; minimumCalls: number }[];
+    expect(organizations.map((r) => r.n)).toEqual([1, 10, 37, 100]);
+    for (const r of organizations) {
+      expect(r.created).toBe(r.n);
+      expect(r.calls).toBeGreaterThanOrEqual(r.minimumCalls);
+    }
+    expect(organizations.find((r) => r.n === 100)!.calls).toBeLessThan(100 / 2);
   });
 
   it('budget yield: within the 350 ceiling, no 429s for the gateway, and auto beats the naive resolver in bursts', () => {
@@ -59,6 +67,14 @@ describe('npm run bench -- --quick', () => {
     }
     const bursts = patterns['bursts']!;
     expect(bursts['gateway auto'].deliveredPerHourSteady).toBeGreaterThan(bursts['naive: one bulk call per request'].deliveredPerHourSteady);
+    // Organization invitations, on their own allowance (50 bulk + 250 single an hour).
+    const organizations = results.budgetYield.organizations as { ceiling: number; patterns: Record<string, any> };
+    expect(organizations.ceiling).toBe(750);
+    for (const [pattern, r] of Object.entries(organizations.patterns)) {
+      expect(r.deliveredPerHourSteady, pattern).toBeLessThanOrEqual(750);
+      expect(r.tooManyRequests, pattern).toBe(0);
+    }
+    expect(organizations.patterns['bursts'].deliveredPerHourSteady).toBeGreaterThan(bursts['gateway auto'].deliveredPerHourSteady);
   });
 
   it('overhead: every server answered, and the gateway batched', () => {
