@@ -68,7 +68,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     override: { max: config.rateLimitMax, window: config.rateLimitWindow },
     callerOverride: (context: GatewayContext) => callerOverride(context.caller),
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
-    overrideFields: ['Mutation.createInvitations'],
+    // Organization invitations are invitations too: the same overrides and per-caller limits, counted apart.
+    overrideFields: ['Mutation.createInvitations', 'Mutation.createOrganizationInvitations'],
     exempt: exemptReplays(services.idempotency),
     onResult: recordRateLimit,
   };
@@ -107,7 +108,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       useHealthChecks({ notReadyReasons }),
       config.metrics && useMetrics({ registry: services.metrics.registry, operationNames: config.metricsOperationNames, token: config.metricsToken }),
       useCors({ origins: config.corsOrigins }),
-      useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations' } }),
+      useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations', 'Mutation.createOrganizationInvitations': 'organization-invitations' } }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
       useAuthentication({ authenticate, logger }),

@@ -106,6 +106,15 @@ describe('createOrganizationInvitations', () => {
     expect(body.data.gatewayStatus.organizationChannels).toEqual([{ channel: 'BULK', remaining: 0 }, { channel: 'SINGLE', remaining: 0 }]);
   });
 
+  it('holds a caller to RATE_LIMIT_MAX, counted apart from its createInvitations limit', async () => {
+    const { s, session } = await acme({ RATE_LIMIT_MAX: '2', RATE_LIMIT_SESSION_MAX: '2' });
+    const first = await s.request(CREATE, { organizationId: 'org_acme', invitations: mates(2) }, session);
+    expect(codes(first.body.data.createOrganizationInvitations)).toEqual(['CREATED', 'CREATED']);
+    const second = await s.request(CREATE, { organizationId: 'org_acme', invitations: mates(1, 'late') }, session);
+    expect(second.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(s.emulator.organizationInvitations('org_acme')).toHaveLength(2);
+  });
+
   it("lists the organization's invitations for its admin", async () => {
     const { s, session } = await acme();
     await s.request(CREATE, { organizationId: 'org_acme', invitations: mates(3) }, session);
