@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { testApiKey } from '../../test/support/gateway-process.ts';
 
 /**
  * One generated API key per run, configured the way an operator would (GATEWAY_API_KEYS=name:sha256hex)
@@ -6,12 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
  * the same headers.
  */
 export function benchApiKey(name = 'bench') {
-  const key = `gk_${randomBytes(24).toString('hex')}`;
-  const hash = createHash('sha256').update(key).digest('hex');
-  return {
-    env: { GATEWAY_API_KEYS: `${name}:${hash}` },
-    headers: { authorization: `Bearer ${key}` } as Record<string, string>,
-  };
+  const { env, headers } = testApiKey(name);
+  return { env, headers: headers as Record<string, string> };
 }
 
 export type BenchApiKey = ReturnType<typeof benchApiKey>;

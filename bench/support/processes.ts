@@ -1,9 +1,6 @@
-import { freePort } from '../../test/support/gateway-process.ts';
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { freePort, repoRoot, startGatewayProcess } from '../../test/support/gateway-process.ts';
+import { type ChildProcess, fork } from 'node:child_process';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ServerProcess {
   url: string;
@@ -11,7 +8,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export { freePort };
+export { freePort, repoRoot };
 
 const started = new Set<ChildProcess>();
 // A crashed run must not leave servers behind holding ports; only children this module started are touched.
@@ -42,25 +39,16 @@ function track(child: ChildProcess): { output: () => string; stop: () => Promise
 
 /** Runs `entry` (a .ts file under the repo) with tsx, as `npm start` would, and waits until `healthPath` answers. */
 export async function startServerProcess(entry: string, env: Record<string, string>, healthPath: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const { output, stop } = track(child);
-  const url = `http://127.0.0.1:${port}`;
-  const giveUp = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited early (${child.exitCode}):\n${output()}`);
-    if (await fetch(url + healthPath).then((r) => r.ok, () => false)) break;
-    if (Date.now() > giveUp) {
-      await stop();
-      throw new Error(`${entry} did not start within 30 s:\n${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, child, stop };
+  const server = await startGatewayProcess(env, { args: ['--import', 'tsx', entry], healthPath });
+  started.add(server.child);
+  return {
+    url: server.url,
+    child: server.child,
+    async stop() {
+      await server.stop();
+      started.delete(server.child);
+    },
+  };
 }
 
 /** Runs `entry` with tsx and an IPC channel; resolves with its first message, which must say it is ready. */

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
+import { type GatewayProcess, startDemoGateway } from '../support/gateway-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -27,8 +27,8 @@ afterAll(async () => {
 describe('GraphiQL', () => {
   it('runs the example createOrganizationInvitations (invite teammates) with the pre-filled headers and shows the created invitation', { timeout: 60_000 }, async (ctx) => {
     if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (apt-get install -y chromium); the GraphiQL browser test needs it`);
-    gateway = await startGatewayProcess();
-    const html = await (await fetch(gateway.url, { headers: { accept: 'text/html' } })).text();
+    gateway = await startDemoGateway();
+    const html = await (await fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } })).text();
     expect(html).toContain('Clerk invitation gateway');
     // The gateway serves GraphiQL itself: the page must work with no CDN reachable.
     expect(html).not.toMatch(/https:\/\/unpkg\.com/);
@@ -46,13 +46,13 @@ describe('GraphiQL', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
-    await page.goto(gateway.url);
+    await page.goto(`${gateway.url}/graphql`);
     const runButton = page.locator('.graphiql-execute-button');
     await runButton.waitFor({ state: 'visible', timeout: 30_000 });
     await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('InviteTeammates');
 
     const [request] = await Promise.all([
-      page.waitForRequest((r) => r.method() === 'POST' && r.url() === gateway!.url && (r.postData() ?? '').includes('createOrganizationInvitations')),
+      page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${gateway!.url}/graphql` && (r.postData() ?? '').includes('createOrganizationInvitations')),
       runButton.click(),
     ]);
     // The demo key the gateway printed is what GraphiQL sent: nobody pasted it in.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, type GatewayProcess } from '../browser/gateway-process.ts';
+import { startDemoGateway, type GatewayProcess } from '../support/gateway-process.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,9 +44,9 @@ describe('the packed build installed without devDependencies', () => {
     for (const devOnly of ['tsx', 'typescript', 'vitest', 'esbuild']) expect(existsSync(join(app, 'node_modules', devOnly)), devOnly).toBe(false);
     expect(existsSync(join(app, 'src')), 'sources shipped').toBe(false);
 
-    gateway = await startGatewayProcess({}, 60_000, { cwd: app, args: ['dist/src/main.js'] });
+    gateway = await startDemoGateway({}, { cwd: app, args: ['dist/src/main.js'], timeoutMs: 60_000 });
     expect(gateway.demoKey).toBeTruthy();
-    const response = await fetch(gateway.url, {
+    const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.demoKey}` },
       body: JSON.stringify({
