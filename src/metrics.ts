@@ -34,7 +34,18 @@ function processMetrics(): Registry {
   return shared;
 }
 
-const OUTCOME_CODES = new Set(['CREATED', 'INVALID_INPUT', 'ALREADY_INVITED', 'USER_EXISTS', 'NOT_ALLOWED', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'OUTCOME_UNKNOWN']);
+const OUTCOME_CODES = new Set([
+  'CREATED',
+  'INVALID_INPUT',
+  'ALREADY_INVITED',
+  'USER_EXISTS',
+  'ALREADY_MEMBER',
+  'MEMBERSHIP_QUOTA_EXCEEDED',
+  'NOT_ALLOWED',
+  'RATE_LIMITED',
+  'UPSTREAM_ERROR',
+  'OUTCOME_UNKNOWN',
+]);
 /** Clerk's answer picks the status; only a real HTTP status becomes a label value, so series stay bounded. */
 const statusLabel = (status: number | undefined) => (status === undefined ? '0' : Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other');
 
@@ -46,8 +57,8 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly invitations = new Counter({
     name: 'gateway_invitations_total',
-    help: 'Invitation items answered, by outcome code (CREATED or an InvitationErrorCode).',
-    labelNames: ['code'],
+    help: 'Invitation items answered, by family (instance or organization) and outcome code (CREATED or an InvitationErrorCode).',
+    labelNames: ['family', 'code'],
     registers: [this.registry],
   });
   private readonly upstreamCalls = new Counter({
@@ -151,10 +162,11 @@ export class GatewayMetrics {
     this.batchWait.observe(waitMs / 1000);
   }
 
-  outcomes(results: readonly InvitationOutcome[]): void {
+  /** `family` is `instance` or `organization`, never an organization id: the label stays bounded. */
+  outcomes(results: readonly InvitationOutcome[], family: 'instance' | 'organization' = 'instance'): void {
     for (const r of results) {
       const code = r.kind === 'created' ? 'CREATED' : r.code;
-      this.invitations.inc({ code: OUTCOME_CODES.has(code) ? code : 'other' });
+      this.invitations.inc({ family, code: OUTCOME_CODES.has(code) ? code : 'other' });
     }
   }
 }

@@ -31,6 +31,8 @@ export function toOrganizationRecord(value: unknown): InvitationRecord {
     organizationId: inv.organizationId,
     role: inv.role,
     roleName: inv.roleName ?? null,
+    // The SDK keeps Clerk's `inviter_id` only in the raw answer.
+    inviterUserId: typeof inv.raw?.['inviter_id'] === 'string' ? (inv.raw['inviter_id'] as string) : null,
   };
 }
 

@@ -73,6 +73,6 @@ async function invite(
     cutOffAt === undefined
       ? await Promise.all(checked.map((item) => (item.ok ? lane.batcher.load({ params: item.params, callerId: caller.id, requestId }) : item.failure)))
       : await recoverItems(lane, checked, cutOffAt);
-  services.metrics.outcomes(results);
+  services.metrics.outcomes(results, family.kind);
   return { results };
 }

@@ -49,6 +49,8 @@ export interface InvitationRecord {
   organizationId?: string;
   role?: string;
   roleName?: string | null;
+  /** The admin who invited, when Clerk recorded one. */
+  inviterUserId?: string | null;
   privateMetadata?: Record<string, unknown>;
 }
 

@@ -52,6 +52,7 @@ export const OrganizationInvitation = builder.objectRef<InvitationRecord>('Organ
     roleName: t.string({ nullable: true, description: "The role's display name.", resolve: (i) => i.roleName ?? null }),
     status: t.field({ type: InvitationStatus, description: 'Where the invitation stands.', resolve: (i) => i.status }),
     publicMetadata: t.field({ type: 'JSONObject', description: '{} when none was given.', resolve: (i) => i.publicMetadata }),
+    inviterUserId: t.string({ nullable: true, description: 'The admin who invited (a session\'s user); null when an API key did.', resolve: (i) => i.inviterUserId ?? null }),
     url: t.exposeString('url', { nullable: true, description: 'The link in the email, when Clerk returns it.' }),
     expiresAt: t.field({
       type: 'DateTime',

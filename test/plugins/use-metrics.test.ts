@@ -8,7 +8,7 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 /** A scrape with the metrics token, which the public port requires. */
 const scrape = (s: Stack) => s.fetch('/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
 
-/** The value of one sample line, e.g. `gateway_invitations_total{code="CREATED"}`. */
+/** The value of one sample line, e.g. `gateway_invitations_total{family="instance",code="CREATED"}`. */
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
@@ -26,10 +26,10 @@ describe('/metrics', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
 
-    expect(sample(text, 'gateway_invitations_total{code="CREATED"}')).toBe(37);
-    expect(sample(text, 'gateway_invitations_total{code="INVALID_INPUT"}')).toBe(1);
-    expect(sample(text, 'gateway_invitations_total{code="ALREADY_INVITED"}')).toBe(1);
-    expect(sample(text, 'gateway_invitations_total{code="USER_EXISTS"}')).toBe(1);
+    expect(sample(text, 'gateway_invitations_total{family="instance",code="CREATED"}')).toBe(37);
+    expect(sample(text, 'gateway_invitations_total{family="instance",code="INVALID_INPUT"}')).toBe(1);
+    expect(sample(text, 'gateway_invitations_total{family="instance",code="ALREADY_INVITED"}')).toBe(1);
+    expect(sample(text, 'gateway_invitations_total{family="instance",code="USER_EXISTS"}')).toBe(1);
     // 37 go out as 4 bulk calls; the last request's 2 valid items are a small batch, sent as singles.
     expect(sample(text, 'gateway_upstream_calls_total{channel="bulk",status="200"}')).toBe(4);
     expect(sample(text, 'gateway_upstream_calls_total{channel="single",status="400"}')).toBe(1);

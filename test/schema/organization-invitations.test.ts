@@ -45,8 +45,14 @@ describe('createOrganizationInvitations', () => {
     const stored = s.emulator.organizationInvitations('org_acme');
     expect(stored).toHaveLength(23);
     expect(stored.every((inv) => inv.inviterId === boss.userId && inv.role === 'org:member')).toBe(true);
-    // Each caller got its own invitation.
-    answers.forEach((a, i) => expect(a.body.data.createOrganizationInvitations.results[0].invitation.emailAddress).toBe(`mate${i}@example.com`));
+    // Each caller got its own invitation, which names its inviter.
+    answers.forEach((a, i) => expect(a.body.data.createOrganizationInvitations.results[0].invitation).toMatchObject({ emailAddress: `mate${i}@example.com` }));
+    const { body } = await s.request('query ($o: ID!) { organizationInvitations(organizationId: $o, first: 1) { edges { node { inviterUserId } } } }', { o: 'org_acme' }, session);
+    expect(body.data.organizationInvitations.edges[0].node.inviterUserId).toBe(boss.userId);
+    // Metrics count them by family, never by organization id.
+    const metrics = await s.app.metrics.registry.metrics();
+    expect(metrics).toMatch(/gateway_invitations_total\{family="organization",code="CREATED"\} 23/);
+    expect(metrics).not.toMatch(/org_acme/);
   });
 
   it('never puts two organizations in one call', async () => {
