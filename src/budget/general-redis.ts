@@ -11,7 +11,7 @@ import {
   type ResolvedGeneral,
   resolveGeneral,
 } from './general.ts';
-import { budgetKeys, luaSpendInWindow } from './redis-budget.ts';
+import { budgetKeys, luaSpendInWindow, PAUSE } from './redis-budget.ts';
 import type { BudgetDecision } from './types.ts';
 
 export interface RedisGeneralBudgetOptions extends GeneralBudgetOptions {
@@ -39,18 +39,6 @@ if not force then
   if paused > now then return {0, 2, paused - now} end
 end
 ${luaSpendInWindow('force')}
-`);
-
-const PAUSE = new RedisScript(`
-local untilMs = tonumber(ARGV[1])
-${luaNow(2)}
-local field = 'paused:' .. ARGV[3]
-if untilMs <= now then return 0 end
-local current = tonumber(redis.call('HGET', KEYS[1], field) or 0)
-if untilMs > current then redis.call('HSET', KEYS[1], field, untilMs) end
-local ttl = math.max(untilMs, current) - now
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 0
 `);
 
 const STATUS = new RedisScript(`
@@ -111,7 +99,7 @@ export class RedisGeneralBudget implements GeneralBudget {
 
   async pause(family: CallFamily, untilMs: number): Promise<void> {
     assertFamily(family);
-    await this.run(PAUSE, [this.keys[1]], [Math.ceil(untilMs), this.now(), family]);
+    await this.run(PAUSE, [this.keys[1]], [Math.ceil(untilMs), this.now(), `paused:${family}`]);
   }
 
   async status(): Promise<GeneralStatus> {

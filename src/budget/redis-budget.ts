@@ -71,12 +71,14 @@ if units > 0 then redis.call('ZPOPMIN', KEYS[1], units) end
 return 0
 `);
 
-const PAUSE = new RedisScript(`
+/** Pushes a pause field (ARGV[3]) of the meta hash out to ARGV[1], never back; the hash outlives it. */
+export const PAUSE = new RedisScript(`
 local untilMs = tonumber(ARGV[1])
 ${luaNow(2)}
+local field = ARGV[3]
 if untilMs <= now then return 0 end
-local current = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or 0)
-if untilMs > current then redis.call('HSET', KEYS[1], 'pausedUntil', untilMs) end
+local current = tonumber(redis.call('HGET', KEYS[1], field) or 0)
+if untilMs > current then redis.call('HSET', KEYS[1], field, untilMs) end
 local ttl = math.max(untilMs, current) - now
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 0
@@ -147,7 +149,7 @@ export class RedisBudget implements UpstreamBudget {
   async pause(channel: Channel, untilMs: number): Promise<void> {
     const { meta } = budgetKeys(this.options.secretKey, channel, this.options.prefix);
     await guarded(this.options.redis, this.timeoutMs(), () =>
-      PAUSE.run(this.options.redis, [meta], [Math.ceil(untilMs), this.now()]),
+      PAUSE.run(this.options.redis, [meta], [Math.ceil(untilMs), this.now(), 'pausedUntil']),
     );
   }
 
