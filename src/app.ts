@@ -152,6 +152,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     upstream,
     budget,
     orgBudget: (organizationId) => orgBudget.for(organizationId),
+    orgBudgetScope: config.orgUpstreamBudgetScope,
     generalBudget,
     limits: { maxInvitationsPerRequest: config.maxInvitationsPerRequest, requestTimeoutMs: config.requestTimeoutMs },
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),

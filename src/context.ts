@@ -19,6 +19,7 @@ export interface GatewayServices {
   families: InvitationFamilies;
   /** An organization's budget for its invitation calls (shared by all when the scope is the instance). */
   orgBudget(organizationId: string): UpstreamBudget;
+  orgBudgetScope: 'instance' | 'organization';
   orgPolicy: OrganizationInviterPolicy;
   upstream: Upstream;
   budget: UpstreamBudget;

@@ -170,6 +170,10 @@ builder.objectField(GatewayStatusRef, 'organizationChannels', (t) =>
       'with `organization` it is the given organization\'s.',
     args: { organizationId: t.arg.id({ description: 'The organization, when the allowance is per organization.' }) },
     resolve: (_status, { organizationId }, { services }) => {
+      if (organizationId == null && services.orgBudgetScope === 'organization') {
+        throw new BadUserInputError('organizationId: required while ORG_UPSTREAM_BUDGET_SCOPE=organization (each organization has its own allowance).', { field: 'organizationId' });
+      }
+      // With the instance scope every organization shares one budget, whichever id is asked for.
       const budget = services.orgBudget(organizationId == null ? 'org_any' : String(organizationId));
       return Promise.all([budget.status('bulk'), budget.status('single')]);
     },

@@ -121,6 +121,18 @@ describe('createOrganizationInvitations', () => {
     expect(s.emulator.organizationInvitations('org_acme')).toHaveLength(2);
   });
 
+  it('keeps an allowance per organization when told to, and asks which one', async () => {
+    const { s } = await acme({ ORG_UPSTREAM_BUDGET_SCOPE: 'organization', ORG_UPSTREAM_BULK_PER_HOUR: '1', ORG_UPSTREAM_SINGLE_PER_HOUR: '1' });
+    for (const organizationId of ['org_acme', 'org_beta']) {
+      const { body } = await s.request(CREATE, { organizationId, invitations: mates(5, organizationId) });
+      expect(codes(body.data.createOrganizationInvitations)).toEqual(mates(5).map(() => 'CREATED'));
+    }
+    const status = (organizationId?: string) =>
+      s.request('query ($o: ID) { gatewayStatus { organizationChannels(organizationId: $o) { channel remaining } } }', { o: organizationId });
+    expect((await status('org_acme')).body.data.gatewayStatus.organizationChannels).toEqual([{ channel: 'BULK', remaining: 0 }, { channel: 'SINGLE', remaining: 1 }]);
+    expect((await status()).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'organizationId' });
+  });
+
   it("lists the organization's invitations for its admin", async () => {
     const { s, session } = await acme();
     await s.request(CREATE, { organizationId: 'org_acme', invitations: mates(3) }, session);
