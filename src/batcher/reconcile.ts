@@ -133,11 +133,14 @@ async function resendUnfound(host: ReconcileHost, resend: Pending[], results: Re
 
 /**
  * A call Clerk did not answer may still be running there, so a lookup right away can miss an
- * invitation that lands a moment later. Items found absent get one more lookup after one more upstream
- * timeout, when the deadline allows, before anything is resent.
+ * invitation that lands a moment later, or see only someone else's. Items found absent or with one
+ * fit get one more lookup after one more upstream timeout, when the deadline allows, before anything
+ * is resent or claimed.
  */
 async function lookAgain(host: ReconcileHost, call: UnknownCall, lookups: Lookup[], round: Round) {
-  const unsettled = call.items.map((_, i) => i).filter((i) => lookups[i]!.kind === 'absent');
+  // One fit is not proof either while the call may still land: an identical invitation from another
+  // client can be the one seen now, with the call's own arriving a moment later.
+  const unsettled = call.items.map((_, i) => i).filter((i) => lookups[i]!.kind === 'absent' || lookups[i]!.kind === 'ours');
   if (unsettled.length === 0 || !host.fits(host.upstreamTimeoutMs, round)) return;
   await host.sleep(host.upstreamTimeoutMs);
   const again = await lookUpAll(host, unsettled.map((i) => call.items[i]!), windowOf(call));
