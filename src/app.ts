@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createAuthenticator } from './auth/authenticator.ts';
 import { InvitationFamilies } from './batcher/families.ts';
+import { KnownInvitations } from './batcher/evidence.ts';
 import { createLane } from './batcher/lanes.ts';
 import { composeObservers, logObserver } from './batcher/log-observer.ts';
 import { createBudget, createGeneralBudget, defaultGeneralPer10s, resolveGeneral } from './budget/index.ts';
@@ -136,6 +137,8 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     now: clock && (() => clock.now()),
     observer: composeObservers(metrics.observer, logObserver(logger)),
     onBatch: (size: number, waitMs: number) => metrics.batch(size, waitMs),
+    // Ids are unique across organizations: one bounded set serves every lane.
+    known: new KnownInvitations(),
   };
   const instance = createLane(upstream, budget, { ...settings, bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour });
   const orgBudget = organizationBudgets({ redis, secretKey: clerk.secretKey, config, clock });

@@ -20,6 +20,8 @@ export interface DispatcherOptions {
   /** A call is only started when this much time is left before the batch's deadline. */
   upstreamTimeoutMs: number;
   observer?: DispatchObserver;
+  /** Invitation ids already seen; one per process, shared by every lane, so memory stays bounded. */
+  known?: KnownInvitations;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -35,12 +37,13 @@ export class BatchDispatcher {
   private readonly now: () => number;
   private readonly caller: ChannelCaller;
   /** Invitations this replica has seen, so reconciliation never claims one twice. */
-  private readonly known = new KnownInvitations();
+  private readonly known: KnownInvitations;
   /** What reconciliation needs of the dispatcher: lookups, the deadline, and a way to resend. */
   private readonly reconcileHost: ReconcileHost;
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
+    this.known = options.known ?? new KnownInvitations();
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.caller = new ChannelCaller({ ...options, now: this.now, sleep });
     this.reconcileHost = {

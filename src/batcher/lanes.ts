@@ -4,6 +4,7 @@ import { batchWindowCapMs, InvitationBatcher } from './batcher.ts';
 import type { ChannelPolicy } from './channel-policy.ts';
 import type { DispatchObserver } from './dispatch-types.ts';
 import { BatchDispatcher } from './dispatcher.ts';
+import type { KnownInvitations } from './evidence.ts';
 import type { FamilyLane } from './families.ts';
 
 export interface LaneSettings {
@@ -18,6 +19,7 @@ export interface LaneSettings {
   maxPending: number;
   now?: () => number;
   observer?: DispatchObserver;
+  known?: KnownInvitations;
   onBatch?: (size: number, waitMs: number) => void;
 }
 
@@ -32,6 +34,7 @@ export function createLane(upstream: Upstream, budget: UpstreamBudget, s: LaneSe
     upstreamTimeoutMs: s.upstreamTimeoutMs,
     now: s.now,
     observer: s.observer,
+    known: s.known,
   });
   const batcher = new InvitationBatcher({
     send: (items, deadline) => dispatcher.send(items, deadline),

@@ -11,7 +11,7 @@ import {
   type ResolvedGeneral,
   resolveGeneral,
 } from './general.ts';
-import { budgetKeys, luaSpendInWindow, PAUSE } from './redis-budget.ts';
+import { budgetKeys, luaSpendInWindow, PAUSE, STATUS } from './redis-budget.ts';
 import type { BudgetDecision } from './types.ts';
 
 export interface RedisGeneralBudgetOptions extends GeneralBudgetOptions {
@@ -39,17 +39,6 @@ if not force then
   if paused > now then return {0, 2, paused - now} end
 end
 ${luaSpendInWindow('force')}
-`);
-
-const STATUS = new RedisScript(`
-local window = tonumber(ARGV[1])
-${luaNow(2)}
-local from = '(' .. (now - window)
-local used = redis.call('ZCOUNT', KEYS[1], from, '+inf')
-local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-local reply = {used, oldest[2] and tonumber(oldest[2]) or -1, now}
-for i = 3, #ARGV do reply[#reply + 1] = tonumber(redis.call('HGET', KEYS[2], 'paused:' .. ARGV[i]) or 0) end
-return reply
 `);
 
 /**
@@ -105,7 +94,7 @@ export class RedisGeneralBudget implements GeneralBudget {
   async status(): Promise<GeneralStatus> {
     const { clerkLimit, limit, windowMs } = this.resolved;
     try {
-      const [used, oldest, now, ...paused] = (await this.run(STATUS, this.keys, [windowMs, this.now(), ...CALL_FAMILIES])) as number[];
+      const [used, oldest, now, ...paused] = (await this.run(STATUS, this.keys, [windowMs, this.now(), ...CALL_FAMILIES.map((family) => `paused:${family}`)])) as number[];
       return {
         clerkLimit,
         limit,

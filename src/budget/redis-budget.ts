@@ -84,14 +84,19 @@ if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) en
 return 0
 `);
 
-const STATUS = new RedisScript(`
+/**
+ * What a log holds in its window, without spending: `{used, oldest (or -1), now, ...pause fields}`,
+ * the pause fields of the meta hash named in ARGV[3..].
+ */
+export const STATUS = new RedisScript(`
 local window = tonumber(ARGV[1])
 ${luaNow(2)}
 local from = '(' .. (now - window)
 local used = redis.call('ZCOUNT', KEYS[1], from, '+inf')
 local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-local paused = tonumber(redis.call('HGET', KEYS[2], 'pausedUntil') or 0)
-return {used, oldest[2] and tonumber(oldest[2]) or -1, paused, now}
+local reply = {used, oldest[2] and tonumber(oldest[2]) or -1, now}
+for i = 3, #ARGV do reply[#reply + 1] = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or 0) end
+return reply
 `);
 
 /**
@@ -156,7 +161,7 @@ export class RedisBudget implements UpstreamBudget {
   async status(channel: Channel): Promise<ChannelStatus> {
     const limit = limitOf(this.options, channel);
     try {
-      const [used, oldest, paused, now] = (await this.run(STATUS, channel, [this.windowMs, this.now()])) as number[];
+      const [used, oldest, now, paused] = (await this.run(STATUS, channel, [this.windowMs, this.now(), 'pausedUntil'])) as number[];
       return {
         channel,
         limit,
