@@ -5,6 +5,8 @@ import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { repoRoot } from '../support/processes.ts';
+import { FIXED_PAGE } from './in-process-clerk.ts';
+import { useContentLengthLimit } from './use-content-length-limit.ts';
 
 /**
  * The comparison servers: plain graphql-yoga serving the gateway's own published SDL (schema.graphql),
@@ -13,6 +15,31 @@ import { repoRoot } from '../support/processes.ts';
  * - `immediate`: answers "created" without calling anything, the floor for yoga with this schema.
  */
 export type ReferenceMode = 'naive' | 'immediate';
+
+/**
+ * How the body size is limited:
+ * - `yoga-default`: what a user of plain yoga gets, its 25 MB limit, which streams every body through a counter.
+ * - `content-length`: the same handling as the gateway's (Content-Length checked before reading, only
+ *   bodies without one streamed), at the gateway's 1 MB, so the comparison is like for like.
+ */
+export type BodyLimit = 'yoga-default' | 'content-length';
+
+const toDates = (r: (typeof FIXED_PAGE.data)[number]) => ({
+  ...r,
+  expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt),
+  createdAt: new Date(r.createdAt),
+  updatedAt: new Date(r.updatedAt),
+});
+
+/** The `invitations` query answered from a fixed page, in the connection shape the gateway answers. */
+function invitationsPage() {
+  const edges = FIXED_PAGE.data.map((node, i) => ({ cursor: Buffer.from(`arrayconnection:${i}`).toString('base64'), node: toDates(node) }));
+  return {
+    edges,
+    totalCount: FIXED_PAGE.totalCount,
+    pageInfo: { hasNextPage: true, hasPreviousPage: false, startCursor: edges[0]!.cursor, endCursor: edges.at(-1)!.cursor },
+  };
+}
 
 interface Item {
   emailAddress: string;
@@ -68,7 +95,7 @@ function naive(clerk: ReturnType<typeof createClerkClient>) {
   };
 }
 
-export function createReferenceYoga(mode: ReferenceMode, clerk?: { secretKey: string; apiUrl: string }) {
+export function createReferenceYoga(mode: ReferenceMode, clerk?: { secretKey: string; apiUrl: string }, bodyLimit: BodyLimit = 'yoga-default') {
   if (mode === 'naive' && !clerk) throw new TypeError('the naive server needs a Clerk secret key and API URL');
   const resolve = mode === 'naive' ? naive(createClerkClient(clerk!)) : async (items: Item[]) => immediate(items);
   const typeDefs = readFileSync(join(repoRoot, 'schema.graphql'), 'utf8');
@@ -84,11 +111,13 @@ export function createReferenceYoga(mode: ReferenceMode, clerk?: { secretKey: st
         createdCount: (p: { results: Outcome[] }) => p.results.filter((r) => r.kind === 'created').length,
         failedCount: (p: { results: Outcome[] }) => p.results.filter((r) => r.kind === 'failed').length,
       },
-      Query: { gatewayStatus: () => ({ channels: [], pendingInvitations: 0 }) },
+      Query: { gatewayStatus: () => ({ channels: [], pendingInvitations: 0 }), invitations: () => invitationsPage() },
       Mutation: {
         createInvitations: async (_root: unknown, { invitations }: { invitations: Item[] }) => ({ results: await resolve(invitations) }),
       },
     },
   });
-  return createYoga({ schema, logging: false });
+  return bodyLimit === 'yoga-default'
+    ? createYoga({ schema, logging: false })
+    : createYoga({ schema, logging: false, maxRequestBodySize: false, plugins: [useContentLengthLimit()] });
 }

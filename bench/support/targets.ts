@@ -1,6 +1,7 @@
 import { print } from 'graphql';
 import { CreateInvitationsDocument, CreateOrganizationInvitationsDocument } from '../../client/generated/graphql.js';
 import { Agent, request } from 'undici';
+import type { BodyLimit } from '../servers/reference-yoga.ts';
 import type { BenchApiKey } from './auth.ts';
 import { startServerProcess, type ServerProcess } from './processes.ts';
 
@@ -29,28 +30,32 @@ export const RAISED_EMULATOR_LIMITS = { bulkPerHour: 100_000_000, singlePerHour:
  * The gateway exactly as deployed: `src/main.ts` in its own process, with an API key configured and
  * caller rate limiting on (its limit raised so nothing is refused), one replica (no Redis).
  */
+export function gatewayEnv(clerk: ClerkTarget, apiKey: BenchApiKey, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...cleanEnv(),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    CLERK_SECRET_KEY: clerk.secretKey,
+    CLERK_API_URL: clerk.url,
+    RATE_LIMIT_MAX: '1000000000',
+    ...RAISED_BUDGET,
+    ...apiKey.env,
+    ...env,
+  };
+}
+
 export function startGateway(clerk: ClerkTarget, apiKey: BenchApiKey, env: Record<string, string> = {}): Promise<ServerProcess> {
-  return startServerProcess(
-    'src/main.ts',
-    {
-      ...cleanEnv(),
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      CLERK_SECRET_KEY: clerk.secretKey,
-      CLERK_API_URL: clerk.url,
-      RATE_LIMIT_MAX: '1000000000',
-      ...RAISED_BUDGET,
-      ...apiKey.env,
-      ...env,
-    },
-    '/healthz',
-  );
+  return startServerProcess('src/main.ts', gatewayEnv(clerk, apiKey, env), '/healthz');
+}
+
+export function referenceEnv(mode: 'naive' | 'immediate', clerk?: ClerkTarget, bodyLimit: BodyLimit = 'yoga-default'): Record<string, string> {
+  const env: Record<string, string> = { ...cleanEnv(), NODE_ENV: 'production', REFERENCE_MODE: mode, REFERENCE_BODY_LIMIT: bodyLimit };
+  if (clerk) Object.assign(env, { CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
+  return env;
 }
 
 export function startReference(mode: 'naive' | 'immediate', clerk?: ClerkTarget): Promise<ServerProcess> {
-  const env: Record<string, string> = { ...cleanEnv(), NODE_ENV: 'production', REFERENCE_MODE: mode };
-  if (clerk) Object.assign(env, { CLERK_SECRET_KEY: clerk.secretKey, CLERK_API_URL: clerk.url });
-  return startServerProcess('bench/servers/reference-main.ts', env, '/health');
+  return startServerProcess('bench/servers/reference-main.ts', referenceEnv(mode, clerk), '/health');
 }
 
 // The typed document clients use, so the benchmark sends what a generated client sends.

@@ -1,0 +1,63 @@
+import type { EmulatorTally } from '../servers/emulator-host.ts';
+import { type BenchApiKey, benchApiKey } from '../support/auth.ts';
+import { type ProbedServer, startProbedServer } from '../support/probed-server.ts';
+import { type ClerkTarget, gatewayEnv, RAISED_BUDGET, referenceEnv } from '../support/targets.ts';
+import type { Workload } from './overhead-load.ts';
+
+/** The servers of the overhead scenario, each its own process, pinned to the same core. */
+export type ServerKey = 'plainDefault' | 'plainLike' | 'plainLikeQuery' | 'refused' | 'pipeline' | 'gateway' | 'control';
+
+/** One row of the table: a server under one kind of request. */
+export interface RowDef {
+  key: string;
+  label: string;
+  server: ServerKey;
+  workload: Workload;
+  /** Whether the emulator's tally of Clerk calls belongs to this row. */
+  talksToClerk?: boolean;
+}
+
+export const ROWS: RowDef[] = [
+  { key: 'plainDefault', label: 'plain yoga, its default body limit (25 MB, every body streamed)', server: 'plainDefault', workload: 'create' },
+  { key: 'plainLike', label: 'plain yoga, like for like (Content-Length checked, only bodies without one streamed)', server: 'plainLike', workload: 'create' },
+  { key: 'plainLikeQuery', label: 'plain yoga, like for like: `invitations` query (a fixed page of 10)', server: 'plainLikeQuery', workload: 'query' },
+  { key: 'refused', label: 'gateway: createInvitations refused, Clerk budget spent', server: 'refused', workload: 'create' },
+  { key: 'query', label: 'gateway: `invitations` query, Clerk in process (a fixed page of 10)', server: 'pipeline', workload: 'query' },
+  { key: 'pipeline', label: "gateway's own pipeline: createInvitations, Clerk answered in process", server: 'pipeline', workload: 'create' },
+  { key: 'fullPath', label: 'gateway, full path over HTTP to the emulator (default settings)', server: 'gateway', workload: 'create', talksToClerk: true },
+  { key: 'control', label: 'control: a second, identical instance of the row above', server: 'control', workload: 'create', talksToClerk: true },
+];
+
+/** Keys the `invitations` query rotates through: its caller limit (120 a minute) is not raised by RATE_LIMIT_MAX. */
+export function queryKeys(count: number): BenchApiKey[] {
+  return Array.from({ length: count }, (_, i) => benchApiKey(`query${i}`));
+}
+
+export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: BenchApiKey[]): Record<ServerKey, () => Promise<ProbedServer>> {
+  const keys = [apiKey, ...readers].map((k) => k.env.GATEWAY_API_KEYS).join(',');
+  const gateway = (env: Record<string, string> = {}) => () => startProbedServer('src/main.ts', gatewayEnv(clerk, apiKey, env), '/healthz');
+  const plain = (bodyLimit: 'yoga-default' | 'content-length') => () =>
+    startProbedServer('bench/servers/reference-main.ts', referenceEnv('immediate', undefined, bodyLimit), '/health');
+  return {
+    plainDefault: plain('yoga-default'),
+    plainLike: plain('content-length'),
+    plainLikeQuery: plain('content-length'),
+    // Clerk's own limits (one call each is enough to spend): the flood's usual answer, RATE_LIMITED per item.
+    refused: gateway({ UPSTREAM_BULK_PER_HOUR: '1', UPSTREAM_SINGLE_PER_HOUR: '1' }),
+    pipeline: () =>
+      startProbedServer(
+        'bench/servers/gateway-in-process.ts',
+        gatewayEnv({ url: 'http://127.0.0.1:9', secretKey: 'sk_test_in_process' }, apiKey, { ...RAISED_BUDGET, GATEWAY_API_KEYS: keys }),
+        '/healthz',
+      ),
+    gateway: gateway(),
+    control: gateway(),
+  };
+}
+
+export const diffTally = (a: EmulatorTally, b: EmulatorTally): EmulatorTally => ({
+  bulkCalls: b.bulkCalls - a.bulkCalls,
+  singleCalls: b.singleCalls - a.singleCalls,
+  items: b.items - a.items,
+  created: b.created - a.created,
+});

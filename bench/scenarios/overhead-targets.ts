@@ -1,0 +1,63 @@
+import type { Cell } from '../support/report.ts';
+import { round } from '../support/stats.ts';
+import type { OverheadSettings } from './overhead.ts';
+import type { MemorySeen, RowSummary } from './overhead-report.ts';
+import type { ServerKey } from './overhead-servers.ts';
+
+export interface TargetResult {
+  name: string;
+  measured: number;
+  limit: number;
+  unit: '×' | 'MB' | 'ms';
+  pass: boolean;
+  /** Missed, but by less than the control instance's spread. */
+  withinNoise: boolean;
+  /** The same measure against plain yoga's defaults, for reference (ratios only). */
+  vsDefaults: number | null;
+}
+
+interface TargetInput {
+  by: Record<string, RowSummary>;
+  memory: Record<ServerKey, MemorySeen>;
+  clientPerRequest: number;
+  settings: OverheadSettings;
+  /** Relative spread between identical gateways, in CPU per request. */
+  noise: number;
+}
+
+const MB = 1024 * 1024;
+const growth = (m: MemorySeen) => (m.after ? (m.after.rss - m.ready.rss) / MB : Number.NaN);
+
+/** The issue's targets, all against plain yoga with the gateway's body handling, measured in this run. */
+export function checkTargets({ by, memory, clientPerRequest, settings, noise }: TargetInput): { rows: Cell[][]; results: TargetResult[] } {
+  const like = by['plainLike']!.cpuUsPerRequest;
+  const defaults = by['plainDefault']!.cpuUsPerRequest;
+  const ratio = (name: string, key: string, limit: number): TargetResult => {
+    const cpu = by[key]!.cpuUsPerRequest;
+    const measured = cpu / like;
+    return { name, measured, limit, unit: '×', pass: measured <= limit, withinNoise: measured <= limit * (1 + 2 * noise), vsDefaults: cpu / defaults };
+  };
+  const plainGrowth = growth(memory.plainLike);
+  const gatewayGrowth = growth(memory.gateway);
+  const rssLimit = 1.5 * Math.max(0, plainGrowth) + 50;
+  const p99Limit = settings.batchWindowMs + 2 * by['plainLike']!.p99Ms;
+  const p99 = by['fullPath']!.p99Ms;
+  const results: TargetResult[] = [
+    ratio('refused createInvitations (budget spent), CPU per request', 'refused', 1.2),
+    ratio("gateway's own pipeline (Clerk in process), CPU per request", 'pipeline', 1.3),
+    ratio('full path over HTTP, CPU per request', 'fullPath', 2.4),
+    { name: 'RSS growth from ready to the end of the load (default gateway vs plain like for like)', measured: gatewayGrowth, limit: rssLimit, unit: 'MB', pass: gatewayGrowth <= rssLimit, withinNoise: false, vsDefaults: null },
+    { name: `p99 at ${settings.connections} connections, full path (limit: ${settings.batchWindowMs} ms window + 2× plain p99)`, measured: p99, limit: p99Limit, unit: 'ms', pass: p99 <= p99Limit, withinNoise: false, vsDefaults: null },
+  ];
+  const show = (value: number, unit: TargetResult['unit']) => (unit === '×' ? `${round(value, 2)}×` : `${round(value, 1)} ${unit}`);
+  const rows: Cell[][] = results.map((t) => [
+    t.name,
+    t.name.startsWith('full path over HTTP')
+      ? `${show(t.measured, t.unit)} (pipeline ${show(by['pipeline']!.cpuUsPerRequest / like, '×')} + Clerk client ${show(clientPerRequest / like, '×')} + rest ${show((by['fullPath']!.cpuUsPerRequest - by['pipeline']!.cpuUsPerRequest - clientPerRequest) / like, '×')})`
+      : show(t.measured, t.unit),
+    t.unit === 'MB' ? `${show(t.limit, t.unit)} (1.5 × ${round(Math.max(0, plainGrowth), 1)} + 50)` : show(t.limit, t.unit),
+    t.pass ? 'pass' : t.withinNoise ? `miss by ${show(t.measured - t.limit, t.unit)}, within noise` : `miss by ${show(t.measured - t.limit, t.unit)}`,
+    t.vsDefaults === null ? null : show(t.vsDefaults, '×'),
+  ]);
+  return { rows, results };
+}
