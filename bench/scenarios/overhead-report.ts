@@ -4,7 +4,7 @@ import type { Cell, ScenarioOutput } from '../support/report.ts';
 import { round } from '../support/stats.ts';
 import type { OverheadSettings } from './overhead.ts';
 import type { Slot } from './overhead-load.ts';
-import { ROWS, type ServerKey } from './overhead-servers.ts';
+import { ROWS, SERVER_LABELS, type ServerKey } from './overhead-servers.ts';
 import type { StartupRss } from './startup-memory.ts';
 import { checkTargets } from './overhead-targets.ts';
 
@@ -127,9 +127,9 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
     perCall,
     null,
   ]);
-  const memoryRows: Cell[][] = (Object.keys(memory) as ServerKey[]).map((key) => {
+  const memoryRows: Cell[][] = (Object.keys(SERVER_LABELS) as ServerKey[]).map((key) => {
     const { ready, after, peakRss } = memory[key];
-    return [key, mb(ready.rss), mb(ready.heapUsed), mb(after?.rss), mb(after?.heapUsed), after ? round((after.rss - ready.rss) / MB, 1) : null, mb(peakRss)];
+    return [SERVER_LABELS[key], mb(ready.rss), mb(ready.heapUsed), mb(after?.rss), mb(after?.heapUsed), after ? round((after.rss - ready.rss) / MB, 1) : null, mb(peakRss)];
   });
   for (const s of startup.rows) memoryRows.push([s.name, s.rssMb === null ? s.skipped ?? null : round(s.rssMb, 1), null, null, null, null, null]);
   const targets = checkTargets({ by, memory, clientPerRequest, settings, noise: noise.cpu });

@@ -7,6 +7,17 @@ import type { Workload } from './overhead-load.ts';
 /** The servers of the overhead scenario, each its own process, pinned to the same core. */
 export type ServerKey = 'plainDefault' | 'plainLike' | 'plainLikeQuery' | 'refused' | 'pipeline' | 'gateway' | 'control';
 
+/** How the memory table names each server. */
+export const SERVER_LABELS: Record<ServerKey, string> = {
+  plainDefault: 'plain yoga, yoga defaults',
+  plainLike: 'plain yoga, like for like',
+  plainLikeQuery: 'plain yoga, like for like (query)',
+  refused: 'gateway, budget spent',
+  pipeline: 'gateway, Clerk in process (pipeline and query rows)',
+  gateway: 'gateway, default, over HTTP',
+  control: 'gateway, control instance',
+};
+
 /** One row of the table: a server under one kind of request. */
 export interface RowDef {
   key: string;
