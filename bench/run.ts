@@ -12,6 +12,16 @@ import { runPacking } from './scenarios/packing.ts';
  * to a smoke run and, like `--only=packing,overhead`, writes the git-ignored bench/results.quick.* instead.
  */
 const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  console.log(`npm run bench [-- --quick] [-- --only=packing,budgetYield,overhead,limiter,failureCost]
+
+  --quick        smoke run: every scenario shrunk (overhead: one round of half-second runs, no build); writes bench/results.quick.*
+  --only=a,b     only these scenarios; writes bench/results.quick.* (the committed files come from full runs only)
+  --help         this text
+
+A full run replaces bench/results.md and bench/results.json; docs/performance.md explains the method.`);
+  process.exit(0);
+}
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const apiKey = benchApiKey();

@@ -63,7 +63,7 @@ async function startAll(starters: Record<ServerKey, () => Promise<ProbedServer>>
 
 export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: BenchApiKey }): Promise<ScenarioOutput> {
   const settings: OverheadSettings = quick
-    ? { connections: 10, warmSeconds: 1, measureSeconds: 1, rounds: 1, batchWindowMs: 20 }
+    ? { connections: 10, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs: 20 }
     : { connections: 50, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs: 20 };
   const readers = queryKeys(quick ? 10 : 200);
   const pinning = pinForLoadTest();
