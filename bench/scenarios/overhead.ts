@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config.ts';
 import type { ClientCost, ClientCostRequest } from '../servers/clerk-client-cost.ts';
 import type { EmulatorTally } from '../servers/emulator-host.ts';
 import type { BenchApiKey } from '../support/auth.ts';
@@ -62,9 +63,11 @@ async function startAll(starters: Record<ServerKey, () => Promise<ProbedServer>>
 }
 
 export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: BenchApiKey }): Promise<ScenarioOutput> {
+  // The default gateway runs with the default window (the bench blanks BATCH_WINDOW_MS).
+  const batchWindowMs = loadConfig({}).batching.windowMs;
   const settings: OverheadSettings = quick
-    ? { connections: 10, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs: 20 }
-    : { connections: 50, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs: 20 };
+    ? { connections: 10, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs }
+    : { connections: 50, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs };
   const readers = queryKeys(quick ? 10 : 200);
   const pinning = pinForLoadTest();
   const started: Partial<Record<ServerKey, ProbedServer>> = {};

@@ -10,12 +10,12 @@ import { inProcessClerk } from './in-process-clerk.ts';
  * Clerk client and its HTTP round trip. Run as a process by the overhead scenario.
  */
 const config = loadConfig();
-const logger = createLogger({ level: config.logLevel, pretty: false });
+const logger = createLogger({ level: config.server.logLevel, pretty: false });
 // Never contacted: the upstream below replaces the Clerk client, and callers present API keys.
 const clerk = { secretKey: 'sk_test_in_process', apiUrl: 'http://127.0.0.1:9' };
 const app = createApp({ config, logger, clerk, upstream: inProcessClerk() });
 const server = createGatewayNodeServer(app.yoga);
-server.listen(config.port, config.host);
+server.listen(config.server.port, config.server.host);
 process.once('SIGTERM', async () => {
   app.beginShutdown();
   await server.drain();
