@@ -63,8 +63,13 @@ export function load(url: string, shape: LoadShape, seconds: number) {
  * Warms the server up right before it is measured: a server that sat idle while the others ran
  * spends up to three times the steady CPU in its first second of load.
  */
-export async function warmAndMeasure(server: ProbedServer, shape: LoadShape, warmSeconds: number, measureSeconds: number): Promise<{ slot: Slot; after: ProbeReading }> {
+export async function warmAndMeasure(
+  server: ProbedServer,
+  shape: LoadShape,
+  { warmSeconds, measureSeconds, beforeMeasure }: { warmSeconds: number; measureSeconds: number; beforeMeasure?: () => Promise<void> },
+): Promise<{ slot: Slot; after: ProbeReading }> {
   await load(server.url, { ...shape, tag: `${shape.tag}-warm` }, warmSeconds);
+  await beforeMeasure?.();
   const before = await server.probe();
   const started = performance.now();
   const run = await load(server.url, shape, measureSeconds);

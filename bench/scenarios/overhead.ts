@@ -101,15 +101,18 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
           headers: row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers],
           tag: `r${r}-${row.key}`,
         };
-        const before = row.talksToClerk ? await ask<EmulatorTally>(host.child, 'tally') : undefined;
-        const { slot, after } = await warmAndMeasure(servers[row.server], shape, settings.warmSeconds, settings.measureSeconds);
+        let before: EmulatorTally | undefined;
+        const emulator = host.child;
+        // Clerk calls are counted over the measured run only, not its warm-up.
+        const beforeMeasure = row.talksToClerk ? async () => void (before = await ask<EmulatorTally>(emulator, 'tally')) : undefined;
+        const { slot, after } = await warmAndMeasure(servers[row.server], shape, { ...settings, beforeMeasure });
         const seen = memory[row.server]!;
         // Right after the server's last measured run, before it idles while the others are measured.
         seen.after = after;
         seen.peakRss = Math.max(seen.peakRss, after.rss);
         if (before) {
           await settle();
-          slot.upstream = diffTally(before, await ask<EmulatorTally>(host.child, 'tally'));
+          slot.upstream = diffTally(before, await ask<EmulatorTally>(emulator, 'tally'));
         }
         slots[row.key]!.push(slot);
       }
