@@ -63,7 +63,7 @@ describe('useCsrfPrevention: what it lets through', () => {
 
   it('requests with a header credential, which already force a preflight, even beside the cookie', async () => {
     const { yoga } = csrfYoga();
-    for (const headers of [{ authorization: 'Bearer gwk_x' }, { 'x-api-key': 'gwk_x' }, { ...COOKIE, authorization: 'Bearer gwk_x' }, { authorization: 'Basic abc' }]) {
+    for (const headers of <Record<string, string>[]>[{ authorization: 'Bearer gwk_x' }, { 'x-api-key': 'gwk_x' }, { ...COOKIE, authorization: 'Bearer gwk_x' }, { authorization: 'Basic abc' }]) {
       const { response } = await getWith(yoga, headers);
       expect(response.status).toBe(200);
     }
@@ -71,7 +71,7 @@ describe('useCsrfPrevention: what it lets through', () => {
 
   it('requests with no credential at all, and cookies that are not the session', async () => {
     const { yoga } = csrfYoga();
-    for (const headers of [{}, { cookie: 'x__session=a' }, { cookie: '__session_x=a; theme=dark' }, { cookie: '__client_uat=0' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { cookie: 'x__session=a' }, { cookie: '__session_x=a; theme=dark' }, { cookie: '__client_uat=0' }]) {
       const { response } = await getWith(yoga, headers);
       expect(response.status).toBe(200);
     }
