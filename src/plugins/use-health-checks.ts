@@ -1,11 +1,19 @@
 import type { Plugin } from 'graphql-yoga';
 
 export interface HealthCheckOptions {
-  /** Resolves to the reasons the gateway cannot serve now; empty when ready. */
+  /**
+   * Resolves to the reasons the gateway cannot serve now; empty when ready. Asked on every `/readyz`
+   * request, never for `/healthz`; a rejection is not caught here, so the probe fails rather than answering ready.
+   */
   notReadyReasons: () => Promise<string[]>;
 }
 
-/** `/healthz`: the process answers. `/readyz`: it can do useful work (load balancers route on this). */
+/**
+ * Answers the probes in `onRequest`, before anything else runs, matching the path only (any method,
+ * any query string): `/healthz`, the process answers (200 `{status: 'ok'}`); `/readyz`, it can do
+ * useful work (200 `{status: 'ready', reasons: []}` or 503 `{status: 'not ready', reasons}`; load
+ * balancers route on this).
+ */
 export function useHealthChecks({ notReadyReasons }: HealthCheckOptions): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
