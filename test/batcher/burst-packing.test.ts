@@ -19,7 +19,8 @@ const sizes = (s: Stack) => s.bulkCalls().map((c) => (Array.isArray(c.body) ? c.
 /** Batches that have left the batcher, from the gateway's own batch-size histogram. */
 async function batchesLeft(s: Stack): Promise<number> {
   const metric = await s.app.metrics.registry.getSingleMetric('gateway_batch_size')!.get();
-  return metric.values.find((v) => v.metricName === 'gateway_batch_size_count')?.value ?? 0;
+  const values = metric.values as Array<{ metricName?: string; value: number }>;
+  return values.find((v) => v.metricName === 'gateway_batch_size_count')?.value ?? 0;
 }
 
 /**
