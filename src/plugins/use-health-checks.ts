@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 export interface HealthCheckOptions {
   /**
    * Resolves to the reasons the gateway cannot serve now; empty when ready. Asked on every `/readyz`
-   * request, never for `/healthz`; a rejection is not caught here, so the probe fails rather than answering ready.
+   * request, never for `/healthz`; a rejection answers 503 with the reason `readiness check failed`.
    */
   notReadyReasons: () => Promise<string[]>;
 }
@@ -20,7 +20,8 @@ export function useHealthChecks({ notReadyReasons }: HealthCheckOptions): Plugin
       if (url.pathname === '/healthz') {
         endResponse(fetchAPI.Response.json({ status: 'ok' }));
       } else if (url.pathname === '/readyz') {
-        const reasons = await notReadyReasons();
+        // A broken check is a reason not to take traffic, and the balancer still gets an answer it can read.
+        const reasons = await notReadyReasons().catch(() => ['readiness check failed']);
         const ready = reasons.length === 0;
         endResponse(fetchAPI.Response.json({ status: ready ? 'ready' : 'not ready', reasons }, { status: ready ? 200 : 503 }));
       }
