@@ -82,6 +82,7 @@ function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis
           prefix: `cig:budget:org:${scope}:`,
           bulkPerHour: config.upstream.orgBulkPerHour,
           singlePerHour: config.upstream.orgSinglePerHour,
+          windowMs: config.upstream.budgetWindowMs,
           marginMs: config.upstream.timeoutMs,
           clock,
         });
@@ -120,6 +121,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     secretKey: clerk.secretKey,
     bulkPerHour: config.upstream.bulkPerHour,
     singlePerHour: config.upstream.singlePerHour,
+    windowMs: config.upstream.budgetWindowMs,
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
     marginMs: config.upstream.timeoutMs,
     clock,

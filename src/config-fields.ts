@@ -29,6 +29,13 @@ export const rateLimitWindow = z
   .regex(windowPattern, `must be ${WINDOW_FORM}`)
   .refine((v) => Number.parseInt(v, 10) > 0, 'must be longer than zero');
 export const MAX_RATE_LIMIT = 1_000_000_000;
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A window that `rateLimitWindow` accepted, in ms. */
+export const windowMs = (window: string): number => {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(window) as RegExpExecArray;
+  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+};
 export const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A comma list whose items each pass `check` (which returns the problem, or undefined). */

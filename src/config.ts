@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type ApiKeyEntry, apiKeys, type CallerLimitDefault, commaList, flag, jwtKey, MAX_RATE_LIMIT, origins, permissionKeys, positiveInt, rateLimitWindow, roleKeys } from './config-fields.ts';
+import { type ApiKeyEntry, apiKeys, type CallerLimitDefault, commaList, flag, jwtKey, MAX_RATE_LIMIT, origins, permissionKeys, positiveInt, rateLimitWindow, roleKeys, windowMs } from './config-fields.ts';
 import { EXPECTED_FORMS, problem } from './config-messages.ts';
 
 export type { ApiKeyEntry, CallerLimitDefault } from './config-fields.ts';
@@ -86,6 +86,11 @@ export interface Config {
   upstream: {
     bulkPerHour: number;
     singlePerHour: number;
+    /**
+     * The window, in ms, that the `*PerHour` allowances apply to: an hour, as at Clerk. Shorter only
+     * against an emulator set the same way, so tests and benchmarks run "an hour" in seconds.
+     */
+    budgetWindowMs: number;
     /** Clerk's hourly calls for organization invitations: bulk (50) and single (250). */
     orgBulkPerHour: number;
     orgSinglePerHour: number;
@@ -175,6 +180,7 @@ const schema = z.object({
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),
   UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(100),
+  UPSTREAM_BUDGET_WINDOW: rateLimitWindow.default('1h'),
   ORG_UPSTREAM_BULK_PER_HOUR: positiveInt.default(50),
   ORG_UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(250),
   ORG_UPSTREAM_BUDGET_SCOPE: z.enum(['instance', 'organization']).default('instance'),
@@ -201,6 +207,14 @@ type Env = Record<string, string | undefined>;
 const withoutBlanks = (env: Env): Env =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
 
+const HOUR_MS = 3_600_000;
+
+/** Whether an API URL points at Clerk itself rather than an emulator or proxy. */
+const isClerkHost = (url: string): boolean => {
+  const host = new URL(url).hostname;
+  return host === 'clerk.com' || host.endsWith('.clerk.com');
+};
+
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = withoutBlanks(rawEnv);
   const parsed = schema.safeParse(env);
@@ -219,6 +233,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   }
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
     problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: expected below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
+  }
+  const budgetWindowMs = windowMs(e.UPSTREAM_BUDGET_WINDOW);
+  if (budgetWindowMs < HOUR_MS && e.CLERK_SECRET_KEY && isClerkHost(e.CLERK_API_URL)) {
+    // Clerk counts an hour: a shorter window would spend its allowance several times over and earn 429s.
+    problems.push(
+      `UPSTREAM_BUDGET_WINDOW=${JSON.stringify(e.UPSTREAM_BUDGET_WINDOW)}: shorter than Clerk's hour while CLERK_API_URL is Clerk (${new URL(e.CLERK_API_URL).host}); ` +
+        `expected ${EXPECTED_FORMS['UPSTREAM_BUDGET_WINDOW']}, of at least 1h against Clerk`,
+    );
   }
   const production = e.NODE_ENV === 'production';
   if (production && !e.CLERK_SECRET_KEY) {
@@ -277,6 +299,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     upstream: {
       bulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
       singlePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
+      budgetWindowMs,
       orgBulkPerHour: e.ORG_UPSTREAM_BULK_PER_HOUR,
       orgSinglePerHour: e.ORG_UPSTREAM_SINGLE_PER_HOUR,
       orgBudgetScope: e.ORG_UPSTREAM_BUDGET_SCOPE,

@@ -32,7 +32,13 @@ const emulator = loaded.clerk.secretKey
   : await startEmulator({
       port: 0,
       secretKeys: [`sk_test_emulator_${randomBytes(12).toString('hex')}`],
-      limits: { bulkPerHour: loaded.upstream.bulkPerHour, singlePerHour: loaded.upstream.singlePerHour },
+      limits: {
+        bulkPerHour: loaded.upstream.bulkPerHour,
+        singlePerHour: loaded.upstream.singlePerHour,
+        orgBulkPerHour: loaded.upstream.orgBulkPerHour,
+        orgSinglePerHour: loaded.upstream.orgSinglePerHour,
+        windowMs: loaded.upstream.budgetWindowMs,
+      },
       control: true,
     });
 // The demo organization GraphiQL's "invite teammates" tab invites into.
