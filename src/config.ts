@@ -89,6 +89,10 @@ export interface Config {
   upstreamGeneralReservePercent: number;
   requestTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Items one queued job (submitInvitations) may carry. */
+  maxInvitationsPerJob: number;
+  /** How long a replica holds a queued job without renewing; a dead replica's jobs move on after it. */
+  queueLockMs: number;
   rateLimitMax: number | undefined;
   rateLimitWindow: string | undefined;
   /** Clerk users' createInvitations limit (RATE_LIMIT_SESSION_*); unset parts: the overall default. */
@@ -263,6 +267,8 @@ const schema = z.object({
   UPSTREAM_GENERAL_RESERVE_PERCENT: z.coerce.number().int().min(0).max(90).default(50),
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MAX_INVITATIONS_PER_JOB: positiveInt.max(100_000).default(10_000),
+  QUEUE_LOCK_MS: positiveInt.min(1_000).max(600_000).default(30_000),
   RATE_LIMIT_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
   RATE_LIMIT_WINDOW: rateLimitWindow.optional(),
   RATE_LIMIT_SESSION_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
@@ -358,6 +364,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     upstreamGeneralReservePercent: e.UPSTREAM_GENERAL_RESERVE_PERCENT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
+    maxInvitationsPerJob: e.MAX_INVITATIONS_PER_JOB,
+    queueLockMs: e.QUEUE_LOCK_MS,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindow: e.RATE_LIMIT_WINDOW,
     rateLimitSession: { max: e.RATE_LIMIT_SESSION_MAX, window: e.RATE_LIMIT_SESSION_WINDOW },
