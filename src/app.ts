@@ -83,6 +83,7 @@ function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis
           prefix: `cig:budget:org:${scope}:`,
           bulkPerHour: config.orgUpstreamBulkPerHour,
           singlePerHour: config.orgUpstreamSinglePerHour,
+          windowMs: config.upstreamBudgetWindowMs,
           marginMs: config.upstreamTimeoutMs,
           clock,
         });
@@ -121,6 +122,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     secretKey: clerk.secretKey,
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
+    windowMs: config.upstreamBudgetWindowMs,
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
     marginMs: config.upstreamTimeoutMs,
     clock,

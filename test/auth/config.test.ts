@@ -223,6 +223,7 @@ const BAD_VALUES: Record<string, string[]> = {
   MAX_PENDING_INVITATIONS: ['0'],
   UPSTREAM_BULK_PER_HOUR: ['many'],
   UPSTREAM_SINGLE_PER_HOUR: ['-3'],
+  UPSTREAM_BUDGET_WINDOW: ['1 hour', '0s', '10'],
   UPSTREAM_CHANNELS: ['both'],
   ORG_UPSTREAM_BULK_PER_HOUR: ['0'],
   ORG_UPSTREAM_SINGLE_PER_HOUR: ['many'],
