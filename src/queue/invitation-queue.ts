@@ -82,6 +82,7 @@ export interface SubmitOptions {
 
 /** How often a progress stream looks at the job itself, besides the published updates. */
 const PROGRESS_POLL_MS = 2_000;
+const ENQUEUE_TIMEOUT_MS = 5_000;
 
 export class InvitationQueue {
   private readonly feeder: FairFeeder;
@@ -126,7 +127,10 @@ export class InvitationQueue {
     }
     if (created && settled.size > 0) this.options.onSettled?.([...settled.values()], family);
     // Enqueued again on a retried submit too: the first attempt may have stopped between store and queue.
-    if (meta.finishedAt === null) await this.options.source.enqueue(id, priorityOf(await this.options.store.unfinishedJobs(caller.id)));
+    if (meta.finishedAt === null) {
+      const enqueued = this.options.source.enqueue(id, priorityOf(await this.options.store.unfinishedJobs(caller.id)));
+      await withTimeout(enqueued, ENQUEUE_TIMEOUT_MS);
+    }
     return meta;
   }
 
@@ -228,6 +232,22 @@ export class InvitationQueue {
 function jobId(owner: string, family: Family, idempotencyKey: string | null | undefined): string {
   if (idempotencyKey == null) return `job_${randomUUID().replaceAll('-', '')}`;
   return `job_${createHash('sha256').update(`${owner}\n${familyKey(family)}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+/** BullMQ's client waits for Redis forever; a caller must not. */
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ServiceUnavailableError('The queue did not answer; the job may be stored but not queued. Submit again with the same idempotency key.', 2)),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
