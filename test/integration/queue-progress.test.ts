@@ -32,7 +32,7 @@ beforeAll(async () => {
     },
     { timeoutMs: 90_000 },
   );
-});
+}, 120_000);
 afterAll(async () => {
   await gateway?.stop('SIGKILL');
   await emulator?.close();
