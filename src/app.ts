@@ -18,6 +18,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { createClerkProbe, readiness } from './readiness.ts';
 import { createGuardRedis } from './redis.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
+import { createInvitationQueue } from './queue/create-queue.ts';
 
 /** How one gateway process is wired: `main.ts` runs it, `server.ts` is its yoga server and plugins. */
 export interface AppOptions {
@@ -151,6 +152,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     const limits = { bulkPerHour: config.upstream.orgBulkPerHour, singlePerHour: config.upstream.orgSinglePerHour };
     return createLane(orgUpstream, orgBudget.for(family.organizationId), { ...settings, ...limits });
   });
+  const queue = createInvitationQueue({ config, logger, redis, secretKey: clerk.secretKey, families, budget, orgBudget: (id) => orgBudget.for(id), clock, metrics });
   const services: GatewayServices = {
     batcher: instance.batcher,
     families,
@@ -166,12 +168,14 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     orgPolicy: { roles: config.access.orgInviterRoles, permissions: config.access.orgInviterPermissions },
     clerkReachability: () => clerkProbe.check(),
     recover: instance.recover,
+    queue,
   };
   return {
     services,
     redis,
     metrics,
     async close() {
+      await queue.stop();
       await families.drain();
       await budget.close();
       await orgBudget.close();
@@ -209,6 +213,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
     callerLimits,
     beginShutdown() {
       closing = true;
+      void gateway.services.queue.stop();
       gateway.services.families.flush();
     },
     async close() {

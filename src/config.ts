@@ -116,6 +116,13 @@ export interface Config {
     /** Shared state for replicas; absent: in-process state for one replica. */
     url: string | undefined;
   };
+  /** Queued invitations (submitInvitations). */
+  queue: {
+    /** Items one job may carry. */
+    maxPerJob: number;
+    /** How long a replica holds a job without renewing; a dead replica's jobs move on after it. */
+    lockMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -190,6 +197,8 @@ const schema = z.object({
   UPSTREAM_GENERAL_RESERVE_PERCENT: z.coerce.number().int().min(0).max(90).default(50),
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MAX_INVITATIONS_PER_JOB: positiveInt.max(100_000).default(10_000),
+  QUEUE_LOCK_MS: positiveInt.min(1_000).max(600_000).default(30_000),
   RATE_LIMIT_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
   RATE_LIMIT_WINDOW: rateLimitWindow.optional(),
   RATE_LIMIT_SESSION_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
@@ -315,5 +324,6 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       machine: { max: e.RATE_LIMIT_MACHINE_MAX, window: e.RATE_LIMIT_MACHINE_WINDOW },
     },
     redis: { url: e.REDIS_URL },
+    queue: { maxPerJob: e.MAX_INVITATIONS_PER_JOB, lockMs: e.QUEUE_LOCK_MS },
   };
 }

@@ -225,6 +225,8 @@ const BAD_VALUES: Record<string, string[]> = {
   UPSTREAM_GENERAL_RESERVE_PERCENT: ['91', 'half'],
   REQUEST_TIMEOUT_MS: ['600001', '30s'],
   REDIS_URL: ['http://cache:6379', 'cache:6379'],
+  MAX_INVITATIONS_PER_JOB: ['100001', '0'],
+  QUEUE_LOCK_MS: ['999', 'long'],
   RATE_LIMIT_MAX: ['0', 'ten'],
   RATE_LIMIT_WINDOW: ['10 minutes'],
   RATE_LIMIT_SESSION_MAX: ['0'],
