@@ -18,6 +18,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { createClerkProbe, readiness } from './readiness.ts';
 import { createGuardRedis } from './redis.ts';
 import { createGatewayYoga, type GatewayYoga } from './server.ts';
+import { createInvitationQueue } from './queue/create-queue.ts';
 
 /** How one gateway process is wired: `main.ts` runs it, `server.ts` is its yoga server and plugins. */
 export interface AppOptions {
@@ -82,6 +83,7 @@ function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis
           prefix: `cig:budget:org:${scope}:`,
           bulkPerHour: config.orgUpstreamBulkPerHour,
           singlePerHour: config.orgUpstreamSinglePerHour,
+          windowMs: config.upstreamBudgetWindowMs,
           marginMs: config.upstreamTimeoutMs,
           clock,
         });
@@ -120,6 +122,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     secretKey: clerk.secretKey,
     bulkPerHour: config.upstreamBulkPerHour,
     singlePerHour: config.upstreamSinglePerHour,
+    windowMs: config.upstreamBudgetWindowMs,
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
     marginMs: config.upstreamTimeoutMs,
     clock,
@@ -149,6 +152,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     const limits = { bulkPerHour: config.orgUpstreamBulkPerHour, singlePerHour: config.orgUpstreamSinglePerHour };
     return createLane(orgUpstream, orgBudget.for(family.organizationId), { ...settings, ...limits });
   });
+  const queue = createInvitationQueue({ config, logger, redis, secretKey: clerk.secretKey, families, budget, orgBudget: (id) => orgBudget.for(id), clock });
   const services: GatewayServices = {
     batcher: instance.batcher,
     families,
@@ -164,12 +168,14 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     orgPolicy: { roles: config.orgInviterRoles, permissions: config.orgInviterPermissions },
     clerkReachability: () => clerkProbe.check(),
     recover: instance.recover,
+    queue,
   };
   return {
     services,
     redis,
     metrics,
     async close() {
+      await queue.stop();
       await families.drain();
       await budget.close();
       await orgBudget.close();
@@ -207,6 +213,7 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
     callerLimits,
     beginShutdown() {
       closing = true;
+      void gateway.services.queue.stop();
       gateway.services.families.flush();
     },
     async close() {

@@ -76,6 +76,11 @@ export interface Config {
   maxPendingInvitations: number;
   upstreamBulkPerHour: number;
   upstreamSinglePerHour: number;
+  /**
+   * The window, in ms, that the `*_PER_HOUR` allowances apply to: an hour, as at Clerk. Shorter only
+   * against an emulator set the same way, so tests and benchmarks run "an hour" in seconds.
+   */
+  upstreamBudgetWindowMs: number;
   /** Clerk's hourly calls for organization invitations: bulk (50) and single (250). */
   orgUpstreamBulkPerHour: number;
   orgUpstreamSinglePerHour: number;
@@ -89,6 +94,10 @@ export interface Config {
   upstreamGeneralReservePercent: number;
   requestTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Items one queued job (submitInvitations) may carry. */
+  maxInvitationsPerJob: number;
+  /** How long a replica holds a queued job without renewing; a dead replica's jobs move on after it. */
+  queueLockMs: number;
   rateLimitMax: number | undefined;
   rateLimitWindow: string | undefined;
   /** Clerk users' createInvitations limit (RATE_LIMIT_SESSION_*); unset parts: the overall default. */
@@ -113,6 +122,13 @@ const rateLimitWindow = z
   .regex(windowPattern, `must be ${WINDOW_FORM}`)
   .refine((v) => Number.parseInt(v, 10) > 0, 'must be longer than zero');
 const MAX_RATE_LIMIT = 1_000_000_000;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A window already matched by `windowPattern`, in ms. */
+const windowMs = (window: string): number => {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(window) as RegExpExecArray;
+  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+};
+const HOUR_MS = UNIT_MS.h;
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A comma list whose items each pass `check` (which returns the problem, or undefined). */
@@ -254,6 +270,7 @@ const schema = z.object({
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),
   UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(100),
+  UPSTREAM_BUDGET_WINDOW: rateLimitWindow.default('1h'),
   ORG_UPSTREAM_BULK_PER_HOUR: positiveInt.default(50),
   ORG_UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(250),
   ORG_UPSTREAM_BUDGET_SCOPE: z.enum(['instance', 'organization']).default('instance'),
@@ -263,6 +280,8 @@ const schema = z.object({
   UPSTREAM_GENERAL_RESERVE_PERCENT: z.coerce.number().int().min(0).max(90).default(50),
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MAX_INVITATIONS_PER_JOB: positiveInt.max(100_000).default(10_000),
+  QUEUE_LOCK_MS: positiveInt.min(1_000).max(600_000).default(30_000),
   RATE_LIMIT_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
   RATE_LIMIT_WINDOW: rateLimitWindow.optional(),
   RATE_LIMIT_SESSION_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
@@ -279,6 +298,12 @@ type Env = Record<string, string | undefined>;
 /** Blank variables count as unset, so `FOO=` in a .env file falls back to the default. */
 const withoutBlanks = (env: Env): Env =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+
+/** Whether an API URL points at Clerk itself rather than an emulator or proxy. */
+const isClerkHost = (url: string): boolean => {
+  const host = new URL(url).hostname;
+  return host === 'clerk.com' || host.endsWith('.clerk.com');
+};
 
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = withoutBlanks(rawEnv);
@@ -298,6 +323,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   }
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
     problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: expected below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
+  }
+  const budgetWindowMs = windowMs(e.UPSTREAM_BUDGET_WINDOW);
+  if (budgetWindowMs < HOUR_MS && e.CLERK_SECRET_KEY && isClerkHost(e.CLERK_API_URL)) {
+    // Clerk counts an hour: a shorter window would spend its allowance several times over and earn 429s.
+    problems.push(
+      `UPSTREAM_BUDGET_WINDOW=${JSON.stringify(e.UPSTREAM_BUDGET_WINDOW)}: shorter than Clerk's hour while CLERK_API_URL is Clerk (${new URL(e.CLERK_API_URL).host}); ` +
+        `expected ${EXPECTED_FORMS['UPSTREAM_BUDGET_WINDOW']}, of at least 1h against Clerk`,
+    );
   }
   const production = e.NODE_ENV === 'production';
   if (production && !e.CLERK_SECRET_KEY) {
@@ -349,6 +382,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     maxPendingInvitations: e.MAX_PENDING_INVITATIONS,
     upstreamBulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
     upstreamSinglePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
+    upstreamBudgetWindowMs: budgetWindowMs,
     orgUpstreamBulkPerHour: e.ORG_UPSTREAM_BULK_PER_HOUR,
     orgUpstreamSinglePerHour: e.ORG_UPSTREAM_SINGLE_PER_HOUR,
     orgUpstreamBudgetScope: e.ORG_UPSTREAM_BUDGET_SCOPE,
@@ -358,6 +392,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     upstreamGeneralReservePercent: e.UPSTREAM_GENERAL_RESERVE_PERCENT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
+    maxInvitationsPerJob: e.MAX_INVITATIONS_PER_JOB,
+    queueLockMs: e.QUEUE_LOCK_MS,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindow: e.RATE_LIMIT_WINDOW,
     rateLimitSession: { max: e.RATE_LIMIT_SESSION_MAX, window: e.RATE_LIMIT_SESSION_WINDOW },

@@ -11,6 +11,7 @@ import type { ValidationOptions } from './invitations/validate-item.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { CallerLimitStatus } from './limiter/index.ts';
 import type { ClerkReachability } from './readiness.ts';
+import type { InvitationQueue } from './queue/invitation-queue.ts';
 
 /** Long-lived parts shared by every request of one gateway process. */
 export interface GatewayServices {
@@ -33,6 +34,8 @@ export interface GatewayServices {
   clerkReachability(): Promise<ClerkReachability>;
   /** Settles items of an attempt that was cut off at `since` (epoch ms), by lookups first. */
   recover(items: InvitationParams[], since: number): Promise<InvitationOutcome[]>;
+  /** Invitations that outlast the hour: submitted jobs, drained through the same lanes. */
+  queue: InvitationQueue;
 }
 
 export interface GatewayContext {

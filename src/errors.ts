@@ -14,7 +14,7 @@ export const ERROR_CODE_MEANINGS = {
   RATE_LIMITED: "the caller's limit, or the gateway's share of Clerk's allowance, is spent; retry after extensions.retryAfterSeconds",
   SERVICE_UNAVAILABLE: 'Redis or the credential check is unavailable; nothing was done; retry after extensions.retryAfterSeconds',
   IDEMPOTENCY_CONFLICT: 'a request with the same idempotency key is still running; retry when it has answered',
-  NOT_FOUND: 'revokeInvitation: Clerk has no invitation with this id',
+  NOT_FOUND: 'revokeInvitation: Clerk has no invitation with this id; cancelInvitationJob: the caller has no job with this id',
   INVITATION_NOT_REVOCABLE: 'revokeInvitation: the invitation was already accepted or revoked',
   UPSTREAM_ERROR: 'Clerk refused or did not answer a list or revoke call',
   GRAPHQL_PARSE_FAILED: 'the document is not valid GraphQL syntax',
@@ -100,5 +100,12 @@ export class ServiceUnavailableError extends GatewayError {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
       extensions: { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) },
     });
+  }
+}
+
+/** No job of the caller's has this id: another caller's job is reported the same way as one that never was. */
+export class JobNotFoundError extends GatewayError {
+  constructor(id: string) {
+    super(`No invitation job of yours has the id ${JSON.stringify(id.slice(0, 80))}.`, { code: 'NOT_FOUND', status: 404 });
   }
 }

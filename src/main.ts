@@ -32,7 +32,13 @@ const emulator = loaded.clerkSecretKey
   : await startEmulator({
       port: 0,
       secretKeys: [`sk_test_emulator_${randomBytes(12).toString('hex')}`],
-      limits: { bulkPerHour: loaded.upstreamBulkPerHour, singlePerHour: loaded.upstreamSinglePerHour },
+      limits: {
+        bulkPerHour: loaded.upstreamBulkPerHour,
+        singlePerHour: loaded.upstreamSinglePerHour,
+        orgBulkPerHour: loaded.orgUpstreamBulkPerHour,
+        orgSinglePerHour: loaded.orgUpstreamSinglePerHour,
+        windowMs: loaded.upstreamBudgetWindowMs,
+      },
       control: true,
     });
 // The demo organization GraphiQL's "invite teammates" tab invites into.

@@ -69,7 +69,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     callerOverride: (context: GatewayContext) => callerOverride(context.caller),
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     // Organization invitations are invitations too: the same overrides and per-caller limits, counted apart.
-    overrideFields: ['Mutation.createInvitations', 'Mutation.createOrganizationInvitations'],
+    overrideFields: ['Mutation.createInvitations', 'Mutation.createOrganizationInvitations', 'Mutation.submitInvitations', 'Mutation.submitOrganizationInvitations'],
     exempt: exemptReplays(services.idempotency),
     onResult: recordRateLimit,
   };

@@ -6,7 +6,7 @@ import { fingerprintable, type InvitationInput } from './validate-item.ts';
 
 /** A retry with the same key within this time gets the first answer instead of inviting again. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const POLL_MS = 100;
 /**
  * A live request always answers within its time plus the batcher's 1 s backstop; a claim still

@@ -8,7 +8,8 @@ export type InvitationErrorCode =
   | 'NOT_ALLOWED'
   | 'RATE_LIMITED'
   | 'UPSTREAM_ERROR'
-  | 'OUTCOME_UNKNOWN';
+  | 'OUTCOME_UNKNOWN'
+  | 'CANCELLED';
 
 export type TemplateSlug = 'invitation' | 'waitlist_invitation';
 

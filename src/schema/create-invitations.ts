@@ -2,7 +2,7 @@ import { builder } from '../builder.ts';
 import { createInvitations, type CreateInvitationsResult } from '../invitations/create-invitations.ts';
 import { InvitationResult, InvitationTemplateSlug } from './invitation.ts';
 
-const InvitationInput = builder.inputType('InvitationInput', {
+export const InvitationInput = builder.inputType('InvitationInput', {
   description: 'One person to invite; the fields mirror the params of Clerk\'s createInvitationBulk.',
   fields: (t) => ({
     emailAddress: t.string({ required: true, description: 'The address to invite.' }),

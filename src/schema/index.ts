@@ -9,6 +9,7 @@ import './gateway-status.ts';
 import './clerk-reachability.ts';
 import './invitation-admin.ts';
 import './organization-invitations.ts';
+import './invitation-jobs.ts';
 
 // Spread specifiedDirectives: a bare list would replace them and drop @skip, @include and @deprecated.
 const built = builder.toSchema({ directives: [...specifiedDirectives, rateLimitDirective] });

@@ -38,6 +38,7 @@ export const InvitationErrorCode = builder.enumType('InvitationErrorCode', {
     OUTCOME_UNKNOWN: {
       description: 'The invitation may have been created, and the evidence could not tell. Check with the invitations query before retrying.',
     },
+    CANCELLED: { description: 'Queued invitations: the job was cancelled before this item was sent; nothing was sent.' },
   },
 });
 

@@ -12,7 +12,7 @@ const ORGANIZATION_ID = /^org_[A-Za-z0-9]{1,64}$/;
 const ORGANIZATION_INVITATION_ID = /^orginv_[A-Za-z0-9]{1,64}$/;
 
 /** Refuses, before the caller limit counts, anyone who may not act on this organization's invitations. */
-function authorize(args: Record<string, unknown>, context: GatewayContext): void {
+export function authorize(args: Record<string, unknown>, context: GatewayContext): void {
   const organizationId = String(args['organizationId'] ?? '');
   if (!ORGANIZATION_ID.test(organizationId)) {
     throw new BadUserInputError(`organizationId: ${JSON.stringify(organizationId.slice(0, 80))} is not a Clerk organization id (org_…).`, { field: 'organizationId' });
@@ -27,9 +27,9 @@ function organizationUpstream(context: GatewayContext, organizationId: string) {
 }
 
 /** A session's own user id: the inviter Clerk records. API keys invite without one. */
-const inviterOf = (context: GatewayContext) => (context.caller.kind === 'user' ? context.caller.id.replace(/^user:/, '') : undefined);
+export const inviterOf = (context: GatewayContext) => (context.caller.kind === 'user' ? context.caller.id.replace(/^user:/, '') : undefined);
 
-const OrganizationInvitationInput = builder.inputType('OrganizationInvitationInput', {
+export const OrganizationInvitationInput = builder.inputType('OrganizationInvitationInput', {
   description: "One teammate to invite into an organization; the fields mirror Clerk's createOrganizationInvitationBulk.",
   fields: (t) => ({
     emailAddress: t.string({ required: true, description: 'The address to invite.' }),

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Family, InvitationFamilies } from '../batcher/families.ts';
+import type { UpstreamBudget } from '../budget/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { BullMqJobSource } from './bullmq-job-source.ts';
+import { InvitationQueue } from './invitation-queue.ts';
+import { MemoryJobSource } from './memory-job-source.ts';
+import { MemoryJobStore } from './memory-job-store.ts';
+import { createProgressPubSub } from './progress.ts';
+import { RedisJobStore } from './redis-job-store.ts';
+
+/** The batcher's backstop answers this long after an item's deadline. */
+const BACKSTOP_MS = 1_000;
+
+export interface CreateQueueOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis | undefined;
+  /** The queue is per Clerk instance, like its budget: keys are named by a hash of the key. */
+  secretKey: string;
+  families: InvitationFamilies;
+  budget: UpstreamBudget;
+  orgBudget(organizationId: string): UpstreamBudget;
+  clock?: Clock;
+}
+
+/** The queue in Redis and BullMQ when REDIS_URL is set; in this process (lost on restart) otherwise. */
+export function createInvitationQueue({ config, logger, redis, secretKey, families, budget, orgBudget, clock }: CreateQueueOptions): InvitationQueue {
+  const instance = createHash('sha256').update(secretKey).digest('hex').slice(0, 16);
+  const durable = config.redisUrl !== undefined && redis !== undefined;
+  const progress = createProgressPubSub(config.redisUrl);
+  const queue = new InvitationQueue({
+    store: durable ? new RedisJobStore(redis, `cig:queue:{${instance}}:`) : new MemoryJobStore(),
+    source: durable
+      ? new BullMqJobSource({ redisUrl: config.redisUrl!, queueName: `invitations-${instance}`, lockMs: config.queueLockMs, logger })
+      : new MemoryJobSource(),
+    pubsub: progress.pubsub,
+    lane: (family) => families.lane(family),
+    budget: (family: Family) => (family.kind === 'instance' ? budget : orgBudget(family.organizationId)),
+    limits: (family: Family) =>
+      family.kind === 'instance'
+        ? { bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour }
+        : { bulkPerHour: config.orgUpstreamBulkPerHour, singlePerHour: config.orgUpstreamSinglePerHour },
+    policy: config.upstreamChannels,
+    validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
+    maxItemsPerJob: config.maxInvitationsPerJob,
+    orphanAfterMs: config.requestTimeoutMs + config.upstreamTimeoutMs + BACKSTOP_MS,
+    fillWaitMs: config.batchWindowMaxMs,
+    now: clock && (() => clock.now()),
+    logger,
+    onClose: progress.close,
+  });
+  queue.start();
+  return queue;
+}

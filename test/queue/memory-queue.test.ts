@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApiKey } from '../support/gateway-process.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { allResults, CANCEL, JOB, JOBS, SUBMIT, waitFinished, type JobView } from './queue-client.ts';
+
+const other = testApiKey('other');
+let stack: Stack;
+
+beforeAll(async () => {
+  // No REDIS_URL: the queue lives in this process.
+  stack = await startStack({ env: { GATEWAY_API_KEYS: other.entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200' } });
+});
+afterAll(() => stack?.close());
+
+const send = async (query: string, variables: Record<string, unknown>, headers?: Record<string, string | null>) => (await stack.request(query, variables, headers)).body;
+
+describe('the in-memory invitation queue', () => {
+  it('answers at once, settles invalid items at submit, and sends the rest in full bulk calls', async () => {
+    const invitations = [
+      ...Array.from({ length: 30 }, (_, i) => ({ emailAddress: `mem-${i}@example.com` })),
+      { emailAddress: 'not-an-email' },
+      { emailAddress: 'mem-0@example.com' },
+    ];
+    const bulkBefore = stack.bulkCalls().length;
+    const submitted = await send(SUBMIT, { invitations });
+    const job = submitted.data.submitInvitations as JobView;
+    expect(job.total).toBe(32);
+    expect(job.failedCount).toBe(2);
+    expect(['QUEUED', 'RUNNING']).toContain(job.state);
+
+    const [done] = await waitFinished(send, [job.id], 20_000);
+    expect(done!.state).toBe('DONE');
+    expect(done!.createdCount).toBe(30);
+    const { edges } = await allResults(send, job.id);
+    expect(edges.map((e) => e.index)).toEqual([...Array(32).keys()]);
+    expect(edges.slice(0, 30).every((e) => e.result?.__typename === 'InvitationCreated')).toBe(true);
+    expect(edges.slice(30).map((e) => e.result?.code)).toEqual(['INVALID_INPUT', 'INVALID_INPUT']);
+    // Every created invitation reported is the one Clerk holds for that address.
+    const stored = new Map(stack.emulator.invitations().map((inv) => [inv.emailAddress, inv.id]));
+    for (const e of edges.slice(0, 30)) expect(e.result?.invitation?.id).toBe(stored.get(e.emailAddress));
+    const bulks = stack.bulkCalls().slice(bulkBefore);
+    expect(bulks).toHaveLength(3);
+  });
+
+  it('shows a job only to the caller who submitted it', async () => {
+    const job = (await send(SUBMIT, { invitations: [{ emailAddress: 'mine@example.com' }] })).data.submitInvitations as JobView;
+    const stranger = await send(JOB, { id: job.id, first: 1 }, other.headers);
+    expect(stranger.data.invitationJob).toBeNull();
+    const list = await send(JOBS, {}, other.headers);
+    expect(list.data.invitationJobs.edges.map((e: { node: JobView }) => e.node.id)).not.toContain(job.id);
+    const cancel = await send(CANCEL, { id: job.id }, other.headers);
+    expect(cancel.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    const mine = await send(JOBS, {});
+    expect(mine.data.invitationJobs.edges.map((e: { node: JobView }) => e.node.id)).toContain(job.id);
+  });
+
+  it('returns the same job for a retried submit with the same idempotency key', async () => {
+    const invitations = [{ emailAddress: 'idem-1@example.com' }, { emailAddress: 'idem-2@example.com' }];
+    const first = (await send(SUBMIT, { invitations, idempotencyKey: 'import-7' })).data.submitInvitations as JobView;
+    const again = (await send(SUBMIT, { invitations, idempotencyKey: 'import-7' })).data.submitInvitations as JobView;
+    expect(again.id).toBe(first.id);
+    const different = await send(SUBMIT, { invitations: [{ emailAddress: 'idem-3@example.com' }], idempotencyKey: 'import-7' });
+    expect(different.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    await waitFinished(send, [first.id], 20_000);
+    expect(stack.emulator.invitations().filter((i) => i.emailAddress.startsWith('idem-'))).toHaveLength(2);
+  });
+
+  it('refuses an empty list and more than MAX_INVITATIONS_PER_JOB items', async () => {
+    expect((await send(SUBMIT, { invitations: [] })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ emailAddress: `x${i}@example.com` }));
+    expect((await send(SUBMIT, { invitations: tooMany })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+});
