@@ -127,7 +127,7 @@ export async function followJobs(options: FollowOptions): Promise<FollowReport> 
     for (let after: string | null = null; ; ) {
       const cursor: string | null = after;
       const page: ResultsPage = await ask(() => client.results(id, cursor, ended));
-      items.push(...page.edges.map((edge) => edge.node));
+      items.push(...page.edges);
       if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
       after = page.pageInfo.endCursor;
     }

@@ -100,7 +100,12 @@ export async function runQueueCli(options: CliOptions, io: CliIo): Promise<numbe
         `; ${plural(queued, 'row')} in ${plural(jobsFile.jobs.length, 'job')}` +
         (jobsFile.jobs.some((job) => job.id) ? ` (queued before: ${jobsFile.jobs.filter((job) => job.id).length})` : ''),
     );
-    if (options.dryRun) return checked.invalid.length > 0 ? EXIT_NOT_ALL_CREATED : EXIT_OK;
+    const notAllQueued = checked.invalid.length > 0 || plan.unknown.length > 0 ? EXIT_NOT_ALL_CREATED : EXIT_OK;
+    if (options.dryRun) return notAllQueued;
+    if (jobsFile.jobs.length === 0) {
+      io.out('nothing to queue: every valid row was settled by an earlier run');
+      return plan.settled.every((row) => row.outcome === 'CREATED') ? notAllQueued : EXIT_NOT_ALL_CREATED;
+    }
     try {
       await jobsFile.save();
     } catch (error) {
@@ -115,7 +120,7 @@ export async function runQueueCli(options: CliOptions, io: CliIo): Promise<numbe
     }
     if (!options.follow) {
       io.out(`queued: ${submitted.submitted.map((job) => job.id).join(' ')}. Follow with: clerk-invite --follow ${options.file}`);
-      return checked.invalid.length > 0 || plan.unknown.length > 0 ? EXIT_NOT_ALL_CREATED : EXIT_OK;
+      return notAllQueued;
     }
   } else if (!jobsFile) {
     io.err(`clerk-invite: ${options.file} has not been queued (no ${options.jobsPath}); queue it with --queue`);

@@ -1,21 +1,22 @@
 import { print } from 'graphql';
 import { createClient, NetworkError } from 'graphql-sse';
+import { type FragmentType, useFragment as unmask } from '../../client/generated/fragment-masking.js';
 import {
   InvitationJobDocument,
+  InvitationJobFieldsFragmentDoc,
+  type InvitationJobFieldsFragment,
   type InvitationJobProgressSubscription,
   InvitationJobProgressDocument,
   type InvitationJobQuery,
-  InvitationJobResultsDocument,
-  type InvitationJobResultsQuery,
   type InvitationInput,
   SubmitInvitationsDocument,
   type SubmitInvitationsMutation,
 } from '../../client/generated/graphql.js';
 import { classifyErrors, createPost, type GatewayClientOptions, type GraphQLError, type Posted } from './gateway-client.ts';
 
-export type JobSnapshot = SubmitInvitationsMutation['submitInvitations'];
-export type ResultsPage = NonNullable<InvitationJobResultsQuery['invitationJob']>['results'];
-export type JobResultItem = ResultsPage['edges'][number]['node'];
+export type JobSnapshot = InvitationJobFieldsFragment;
+export type ResultsPage = NonNullable<InvitationJobQuery['invitationJob']>['results'];
+export type JobResultItem = ResultsPage['edges'][number];
 
 /** What one gateway call for a job came to, sorted like the direct mode's answers. */
 export type JobCall<T> =
@@ -41,10 +42,13 @@ export interface QueueClient {
 
 const SUBMIT = print(SubmitInvitationsDocument);
 const JOB = print(InvitationJobDocument);
-const RESULTS = print(InvitationJobResultsDocument);
 const PROGRESS = print(InvitationJobProgressDocument);
-/** Results per page: large pages, few requests; the field's own cap is the gateway's. */
-export const RESULTS_PAGE_SIZE = 100;
+/** Results per page: the field's maximum, so a 10,000-row job takes 20 requests. */
+export const RESULTS_PAGE_SIZE = 500;
+/** A poll reads the job's counts; one result rides along because the query pages them. */
+const POLL_PAGE_SIZE = 1;
+
+const snapshotOf = (job: FragmentType<typeof InvitationJobFieldsFragmentDoc>): JobSnapshot => unmask(InvitationJobFieldsFragmentDoc, job);
 
 function sortAnswer<T, V>(posted: Posted<T>, pick: (data: T) => V | undefined, { readOnly }: { readOnly: boolean }): JobCall<V> {
   if (!posted.ok) {
@@ -75,14 +79,14 @@ export function createQueueClient(options: GatewayClientOptions): QueueClient {
   return {
     async submit(invitations, idempotencyKey, signal) {
       const posted = await post<SubmitInvitationsMutation>(SUBMIT, { invitations, idempotencyKey }, signal);
-      return sortAnswer(posted, (data) => data.submitInvitations ?? undefined, { readOnly: false });
+      return sortAnswer(posted, (data) => (data.submitInvitations ? snapshotOf(data.submitInvitations) : undefined), { readOnly: false });
     },
     async job(id, signal) {
-      const posted = await post<InvitationJobQuery>(JOB, { id }, signal);
-      return sortAnswer(posted, (data) => (data.invitationJob === undefined ? undefined : data.invitationJob), { readOnly: true });
+      const posted = await post<InvitationJobQuery>(JOB, { id, first: POLL_PAGE_SIZE }, signal);
+      return sortAnswer(posted, (data) => (data.invitationJob === undefined ? undefined : data.invitationJob && snapshotOf(data.invitationJob)), { readOnly: true });
     },
     async results(id, after, signal) {
-      const posted = await post<InvitationJobResultsQuery>(RESULTS, { id, first: RESULTS_PAGE_SIZE, after }, signal);
+      const posted = await post<InvitationJobQuery>(JOB, { id, first: RESULTS_PAGE_SIZE, after }, signal);
       return sortAnswer(posted, (data) => data.invitationJob?.results, { readOnly: true });
     },
     async *progress(id, signal) {
@@ -101,7 +105,7 @@ export function createQueueClient(options: GatewayClientOptions): QueueClient {
         for await (const event of events) {
           if (event.errors?.length) throw new Error(event.errors.map((e) => e.message).join('; '));
           const snapshot = event.data?.invitationJobProgress;
-          if (snapshot) yield snapshot;
+          if (snapshot) yield snapshotOf(snapshot);
         }
       } catch (error) {
         if (signal.aborted) return;
