@@ -47,6 +47,7 @@ export function createInvitationQueue({ config, logger, redis, secretKey, famili
     policy: config.upstreamChannels,
     validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
     maxItemsPerJob: config.maxInvitationsPerJob,
+    windowMs: config.upstreamBudgetWindowMs,
     orphanAfterMs: config.requestTimeoutMs + config.upstreamTimeoutMs + BACKSTOP_MS,
     fillWaitMs: config.batchWindowMaxMs,
     now: clock && (() => clock.now()),
