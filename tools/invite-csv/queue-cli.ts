@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CliOptions } from './args.ts';
 import { type CliIo, EXIT_NOT_ALL_CREATED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE } from './cli-io.ts';
 import { checkRows, CsvFileError, parseCsv } from './csv-rows.ts';
-import { followJobs } from './follow-jobs.ts';
+import { combineProgress, followJobs } from './follow-jobs.ts';
 import { JobsFile, JobsFileError } from './jobs-file.ts';
 import { planRun } from './plan.ts';
 import { lineReporter, silentReporter } from './progress.ts';
@@ -162,7 +162,11 @@ export async function runQueueCli(options: CliOptions, io: CliIo): Promise<numbe
     return EXIT_USAGE;
   }
   if (!(await write(io, options.out, rows))) return EXIT_USAGE;
-  if (report.stoppedBecause) io.err(`stopped following: ${report.stoppedBecause.replace(/\.+$/, '')}. The jobs go on in the gateway; rerun with --follow ${options.file} to pick them up.`);
+  if (report.stoppedBecause) {
+    const { created, failed, waiting } = combineProgress(report.jobs.values(), Date.now());
+    const so = report.jobs.size > 0 ? ` (so far: created ${created}, failed ${failed}, waiting ${waiting})` : '';
+    io.err(`stopped following: ${report.stoppedBecause.replace(/\.+$/, '')}. The jobs go on in the gateway${so}; rerun with --follow ${options.file} to pick them up.`);
+  }
   io.out(`${summarize(rows)}. Results: ${options.out}`);
   return exitFor(report.stopKind, rows);
 }
