@@ -24,7 +24,8 @@ let dir: string;
 
 beforeAll(async () => {
   stack = await startStack({
-    env: { GATEWAY_API_KEYS: entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200', UPSTREAM_GENERAL_PER_10S: '1000' },
+    // Jobs smaller than the tool's default, so it must find the gateway's limit from its refusal.
+    env: { GATEWAY_API_KEYS: entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200', UPSTREAM_GENERAL_PER_10S: '1000', MAX_INVITATIONS_PER_JOB: '100' },
   });
   stack.emulator.seedUsers([EXISTING_USER]);
   stack.emulator.seedInvitations([{ emailAddress: PRE_INVITED }]);
@@ -77,14 +78,16 @@ const createdFor = (email: string) => stack.emulator.invitations().filter((i) =>
 describe('clerk-invite --queue', () => {
   const file = () => join(dir, 'people.csv');
 
-  it('queues the 150-row file as one job, follows it over the event stream to the end, and settles every row', { timeout: 60_000 }, async () => {
+  it('queues the 150-row file in jobs of the gateway\'s size, follows them over the event stream to the end, and settles every row', { timeout: 60_000 }, async () => {
     await writeFile(file(), csv);
     const run = await invite(['--queue', '--follow', file()]);
     expect(run.err).not.toMatch(/polling/);
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/^job \S+: lines 2-151 \(142 rows\)$/m);
-    expect(run.seen.operations.filter((op) => op === 'SubmitInvitations')).toHaveLength(1);
-    expect(run.seen.streams).toBe(1);
+    expect(run.err).toMatch(/the gateway takes at most 100 rows per job; queuing them as 2 jobs/);
+    expect(run.out).toMatch(/^job \S+: lines 2-\d+ \(100 rows\)\njob \S+: lines \d+-151 \(42 rows\)$/m);
+    // One refused for its size (nothing queued), then the two jobs.
+    expect(run.seen.operations.filter((op) => op === 'SubmitInvitations')).toHaveLength(3);
+    expect(run.seen.streams).toBe(2);
     // The stream pushed the job's counts as its calls settled, ending at the finished job.
     expect(run.progress.length).toBeGreaterThan(2);
     expect(run.progress.at(-1)).toMatchObject({ total: 142, created: 140, failed: 2, waiting: 0 });
@@ -118,6 +121,7 @@ describe('clerk-invite --queue', () => {
     const jobsAfterFirst = await jobs();
     const recorded = JSON.parse(await readFile(`${again}.jobs.json`, 'utf8')) as { jobs: { id: string; idempotencyKey: string }[] };
     expect(recorded.jobs).toHaveLength(1);
+    expect(first.seen.operations.filter((op) => op === 'SubmitInvitations')).toHaveLength(1);
 
     const rerun = await invite(['--queue', '--quiet', again]);
     expect(rerun.code).toBe(0);
