@@ -1,7 +1,8 @@
 /**
  * `clerk-invite --queue` end to end: the real CLI code (in process) over real HTTP against an in-process
  * gateway with its in-memory queue and the emulator. Progress comes over the job's event stream as the
- * gateway serves it; one run has that stream refused, and the tool follows by polling instead.
+ * gateway serves it; one run has that stream refused, and the tool follows by polling instead. The same
+ * runs go against an in-memory queue and a Redis queue whose budget window is 3 s.
  */
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -11,21 +12,37 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../tools/invite-csv/cli.ts';
 import type { Progress, Reporter } from '../../tools/invite-csv/run-invites.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { redisReachable, REDIS_URL } from '../support/redis.ts';
+import { startStack, type Stack, type StackOptions } from '../support/stack.ts';
 import { buildFixture, EXISTING_USER, PRE_INVITED, readResultCsv, testApiKey } from './invite-csv-fixture.ts';
 
 const { key, entry } = testApiKey('csv-queue');
 const { csv, expected } = buildFixture();
+
+const redisUp = await redisReachable('invite-csv-queue');
+// Redis: "an hour" of 3 s holding 3 bulk and 6 single calls (36 invitations), so the tool follows the
+// jobs across several budget windows, with progress relayed through Redis.
+const WINDOW = { text: '3s', ms: 3_000, bulk: 3, single: 6 };
+const GATEWAYS: [string, StackOptions | undefined][] = [
+  ['an in-memory queue', { env: {} }],
+  ['a Redis queue and a 3 s budget window', redisUp
+    ? {
+        env: { REDIS_URL, UPSTREAM_BULK_PER_HOUR: String(WINDOW.bulk), UPSTREAM_SINGLE_PER_HOUR: String(WINDOW.single), UPSTREAM_BUDGET_WINDOW: WINDOW.text, QUEUE_LOCK_MS: '5000' },
+        emulator: { limits: { bulkPerHour: WINDOW.bulk, singlePerHour: WINDOW.single, windowMs: WINDOW.ms * 0.9 } },
+      }
+    : undefined],
+];
 
 let stack: Stack;
 let server: Server;
 let url: string;
 let dir: string;
 
-beforeAll(async () => {
+async function startGateway(options: StackOptions) {
   stack = await startStack({
+    ...options,
     // Jobs smaller than the tool's default, so it must find the gateway's limit from its refusal.
-    env: { GATEWAY_API_KEYS: entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200', UPSTREAM_GENERAL_PER_10S: '1000', MAX_INVITATIONS_PER_JOB: '100' },
+    env: { GATEWAY_API_KEYS: entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200', UPSTREAM_GENERAL_PER_10S: '1000', MAX_INVITATIONS_PER_JOB: '100', ...(options.env as Record<string, string>) },
   });
   stack.emulator.seedUsers([EXISTING_USER]);
   stack.emulator.seedInvitations([{ emailAddress: PRE_INVITED }]);
@@ -33,14 +50,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   dir = await mkdtemp(join(tmpdir(), 'invite-csv-queue-'));
-});
+}
 
-afterAll(async () => {
+async function stopGateway() {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   await stack?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
-});
+}
 
 interface Seen {
   operations: string[];
@@ -75,10 +92,14 @@ async function invite(args: string[], options: { refuseStreams?: boolean } = {})
 const results = async (path: string) => readResultCsv(await readFile(path, 'utf8'));
 const createdFor = (email: string) => stack.emulator.invitations().filter((i) => i.emailAddress === email.toLowerCase());
 
-describe('clerk-invite --queue', () => {
+describe.each(GATEWAYS)('clerk-invite --queue against %s', (_name, options) => {
+  beforeAll(async () => {
+    if (options) await startGateway(options);
+  });
+  afterAll(() => (options ? stopGateway() : undefined));
   const file = () => join(dir, 'people.csv');
 
-  it('queues the 150-row file in jobs of the gateway\'s size, follows them over the event stream to the end, and settles every row', { timeout: 60_000 }, async () => {
+  it.skipIf(!options)('queues the 150-row file in jobs of the gateway\'s size, follows them over the event stream to the end, and settles every row', { timeout: 90_000 }, async () => {
     await writeFile(file(), csv);
     const run = await invite(['--queue', '--follow', file()]);
     expect(run.err).not.toMatch(/polling/);
@@ -112,7 +133,7 @@ describe('clerk-invite --queue', () => {
     expect(requeue.seen.operations).not.toContain('SubmitInvitations');
   });
 
-  it('does not queue a file twice: not with its jobs file, and not without it (same idempotency keys)', { timeout: 60_000 }, async () => {
+  it.skipIf(!options)('does not queue a file twice: not with its jobs file, and not without it (same idempotency keys)', { timeout: 60_000 }, async () => {
     const again = join(dir, 'again.csv');
     await writeFile(again, ['emailAddress', ...Array.from({ length: 20 }, (_, i) => `again${i}@example.com`)].join('\n') + '\n');
     const jobs = async () => (await stack.request('query { invitationJobs(first: 100) { edges { node { id } } } }')).body.data.invitationJobs.edges.length as number;
@@ -141,7 +162,7 @@ describe('clerk-invite --queue', () => {
     for (let i = 0; i < 20; i++) expect(createdFor(`again${i}@example.com`), `again${i}`).toHaveLength(1);
   });
 
-  it('queues without following, then follows by file and by job id, polling when the stream is refused', { timeout: 60_000 }, async () => {
+  it.skipIf(!options)('queues without following, then follows by file and by job id, polling when the stream is refused', { timeout: 60_000 }, async () => {
     const clean = join(dir, 'clean.csv');
     await writeFile(clean, ['emailAddress', ...Array.from({ length: 30 }, (_, i) => `clean${i}@example.com`)].join('\n') + '\n');
     const queued = await invite(['--queue', '--job-size', '12', '--quiet', clean]);
@@ -167,7 +188,7 @@ describe('clerk-invite --queue', () => {
     expect(rows.map((r) => [Number(r.line), r.emailAddress])).toEqual(Array.from({ length: 18 }, (_, i) => [i + 1, `clean${i + 12}@example.com`]));
   });
 
-  it('exits 3 when the gateway cannot be reached, and 2 for a job the key does not own', async () => {
+  it.skipIf(!options)('exits 3 when the gateway cannot be reached, and 2 for a job the key does not own', async () => {
     const nowhere = await runCli(['--url', 'http://127.0.0.1:9/graphql', '--job', 'job_x', '--out', join(dir, 'x.csv')], {
       env: { GATEWAY_API_KEY: key, CLERK_INVITE_POLL_MS: '1' },
       out: () => undefined,
