@@ -12,6 +12,9 @@ import { combineProgress } from '../../tools/invite-csv/follow-jobs.ts';
 import { createQueueClient, type JobSnapshot } from '../../tools/invite-csv/queue-client.ts';
 import { fileDigest, idempotencyKeyFor, jobLimitFrom, planChunks } from '../../tools/invite-csv/queue-plan.ts';
 import type { ValidRow } from '../../tools/invite-csv/types.ts';
+import { JobsFile } from '../../tools/invite-csv/jobs-file.ts';
+import type { JobCall, QueueClient } from '../../tools/invite-csv/queue-client.ts';
+import { recordedJobs, submitJobs } from '../../tools/invite-csv/submit-jobs.ts';
 
 const rows = (n: number, from = 0): ValidRow[] =>
   Array.from({ length: n }, (_, i) => {
@@ -150,5 +153,50 @@ describe('the progress stream', () => {
     await expect((async () => {
       for await (const _ of client.progress('job_1', new AbortController().signal)) void _;
     })()).rejects.toThrow(/progress stream refused/);
+  });
+});
+
+describe('submitJobs', () => {
+  const sha = fileDigest('x');
+  const setup = (answers: JobCall<JobSnapshot>[]) => {
+    const list = rows(25);
+    const jobsFile = JobsFile.create('/nonexistent/dir/a.csv.jobs.json', 'http://gw/graphql', sha, 10, recordedJobs(list, 10, sha));
+    jobsFile.save = async () => undefined;
+    const keys: string[] = [];
+    const client = {
+      async submit(_items: unknown, key: string) {
+        keys.push(key);
+        return answers.shift() ?? { kind: 'ok', value: snapshot({ id: `job_${keys.length}` }) };
+      },
+    } as unknown as QueueClient;
+    const out: string[] = [];
+    const io = { env: {}, out: (l: string) => out.push(l), err: (l: string) => out.push(l), sleep: async () => undefined };
+    return { run: () => submitJobs({ jobsFile, rowsByLine: new Map(list.map((r) => [r.line, r])), client, io }), jobsFile, keys, out };
+  };
+
+  it('records each id as the gateway accepts the job, and stops at a lost answer without guessing', async () => {
+    const { run, jobsFile, keys } = setup([{ kind: 'ok', value: snapshot({ id: 'job_a' }) }, { kind: 'unknown', reason: 'socket hang up' }]);
+    const report = await run();
+    expect(report).toMatchObject({ stopKind: 'unreachable', stoppedBecause: expect.stringMatching(/same command/) });
+    expect(jobsFile.jobs.map((j) => j.id)).toEqual(['job_a', undefined, undefined]);
+    // The rerun sends the second job under the key it had.
+    const again = await submitJobs({ jobsFile, rowsByLine: new Map(rows(25).map((r) => [r.line, r])), client: { submit: async (_i: unknown, key: string) => (keys.push(key), { kind: 'ok', value: snapshot({ id: `job_${key.slice(-4)}` }) }) } as unknown as QueueClient, io: { env: {}, out() {}, err() {} } });
+    expect(again.submitted).toHaveLength(3);
+    expect(keys[1]).toBe(keys[2]);
+  });
+
+  it('stops for the caller limit (exit 3) and for a job larger than the whole limit (exit 2, naming --job-size)', async () => {
+    const limited = await setup([{ kind: 'refused', retryAfterMs: 3_600_000, rateLimited: true, reason: 'RATE_LIMITED: too many' }]).run();
+    expect(limited).toMatchObject({ stopKind: 'unreachable', submitted: [] });
+    const oversized = await setup([{ kind: 'fatal', reason: 'RATE_LIMITED: this call counts 10 and the limit is 5. Use --chunk-size 5 or less.' }]).run();
+    expect(oversized).toMatchObject({ stopKind: 'refused', stoppedBecause: expect.stringContaining('--job-size 5') });
+  });
+
+  it('re-plans with the gateway job limit when the first job is refused for its size', async () => {
+    const { run, jobsFile } = setup([{ kind: 'fatal', reason: 'BAD_USER_INPUT', error: { message: 'invitations: at most 4 per job (got 10); submit several jobs.', extensions: { code: 'BAD_USER_INPUT' } } }]);
+    const report = await run();
+    expect(report.stoppedBecause).toBeUndefined();
+    expect(jobsFile.jobs.map((j) => j.lines.length)).toEqual([4, 4, 4, 4, 4, 4, 1]);
+    expect(jobsFile.jobs.every((j) => j.id)).toBe(true);
   });
 });

@@ -60,7 +60,8 @@ export async function submitJobs(options: {
         i = -1;
         continue;
       }
-      return stopped('refused', answer.reason);
+      // A job larger than the key's whole daily limit can never pass: smaller jobs can.
+      return stopped('refused', answer.reason.replace('--chunk-size', '--job-size'));
     }
     if (answer.kind === 'unknown') return stopped('unreachable', `${answer.reason}; rerun the same command: the job's key makes the gateway answer with the job if it was created`);
     if (answer.rateLimited) return stopped('unreachable', `${answer.reason}; the caller limit counts queued rows per day: rerun after ${Math.ceil(answer.retryAfterMs / 1000)} s to queue the rest`);
