@@ -101,7 +101,9 @@ describe.each(GATEWAYS)('clerk-invite --queue against %s', (_name, options) => {
 
   it.skipIf(!options)('queues the 150-row file in jobs of the gateway\'s size, follows them over the event stream to the end, and settles every row', { timeout: 90_000 }, async () => {
     await writeFile(file(), csv);
-    const run = await invite(['--queue', '--follow', file()]);
+    // Clerk answers each call after 300 ms, so both jobs are still open when the follow subscribes.
+    stack.emulator.faults.add({ route: 'bulk', fault: 'latency', latencyMs: 300 });
+    const run = await invite(['--queue', '--follow', file()]).finally(() => stack.emulator.faults.clear());
     expect(run.err).not.toMatch(/polling/);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/the gateway takes at most 100 rows per job; queuing them as 2 jobs/);
@@ -165,6 +167,8 @@ describe.each(GATEWAYS)('clerk-invite --queue against %s', (_name, options) => {
   it.skipIf(!options)('queues without following, then follows by file and by job id, polling when the stream is refused', { timeout: 60_000 }, async () => {
     const clean = join(dir, 'clean.csv');
     await writeFile(clean, ['emailAddress', ...Array.from({ length: 30 }, (_, i) => `clean${i}@example.com`)].join('\n') + '\n');
+    // Clerk answers slowly, so the jobs are still open when the follow starts and must be polled.
+    stack.emulator.faults.add({ route: 'bulk', fault: 'latency', latencyMs: 2_000 });
     const queued = await invite(['--queue', '--job-size', '12', '--quiet', clean]);
     expect(queued.code).toBe(0);
     const ids = [...queued.out.matchAll(/^job (\S+): lines (\d+)-(\d+)/gm)].map((m) => [m[1]!, Number(m[2]), Number(m[3])] as const);
@@ -177,6 +181,7 @@ describe.each(GATEWAYS)('clerk-invite --queue against %s', (_name, options) => {
     expect(direct.err).toMatch(/was queued as jobs/);
 
     const followed = await invite(['--follow', clean], { refuseStreams: true });
+    stack.emulator.faults.clear();
     expect(followed.err).toMatch(/progress stream ended .*polling/);
     expect(followed.code).toBe(0);
     expect((await results(`${clean}.results.csv`)).map((r) => r.outcome)).toEqual(Array(30).fill('CREATED'));
