@@ -61,11 +61,11 @@ const NOBODY: Caller = { id: 'anonymous', kind: 'anonymous' };
 /** Composes the yoga server; behaviour lives in the plugins and modules it names. */
 export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   const { config, services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders } = options;
-  const callerOverride = callerLimitPolicy({ apiKeys: config.apiKeys, session: config.rateLimitSession, machine: config.rateLimitMachine });
+  const callerOverride = callerLimitPolicy({ apiKeys: config.access.apiKeys, session: config.callerLimits.session, machine: config.callerLimits.machine });
   const limitOptions = {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
-    override: { max: config.rateLimitMax, window: config.rateLimitWindow },
+    override: { max: config.callerLimits.max, window: config.callerLimits.window },
     callerOverride: (context: GatewayContext) => callerOverride(context.caller),
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     // Organization invitations are invitations too: the same overrides and per-caller limits, counted apart.
@@ -81,16 +81,16 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: guarded,
     logging: forYoga(logger),
-    graphiql: config.graphiql && {
+    graphiql: config.server.graphiql && {
       ...graphiqlDefaults(graphiqlHeaders),
       title: 'Clerk invitation gateway',
     },
     // GraphiQL's scripts come from this package, not a CDN: the page works offline and behind firewalls.
     renderGraphiQL,
-    landingPage: config.graphiql,
+    landingPage: config.server.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
-    maxRequestBodySize: config.maxRequestBodyBytes,
+    maxRequestBodySize: config.server.maxRequestBodyBytes,
     // Never put stacks or original messages in answers, whatever NODE_ENV says; the log has them.
     maskedErrors: { isDev: false },
     context: ({ request }) => ({
@@ -102,12 +102,12 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     }),
     plugins: [
       // First, so the request span covers every other plugin's work.
-      config.otlpTracesUrl !== undefined && useTracing(),
+      config.telemetry.tracesUrl !== undefined && useTracing(),
       useRequestId(),
       useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),
-      config.metrics && useMetrics({ registry: services.metrics.registry, operationNames: config.metricsOperationNames, token: config.metricsToken }),
-      useCors({ origins: config.corsOrigins }),
+      config.metrics.enabled && useMetrics({ registry: services.metrics.registry, operationNames: config.metrics.operationNames, token: config.metrics.token }),
+      useCors({ origins: config.server.corsOrigins }),
       useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations', 'Mutation.createOrganizationInvitations': 'organization-invitations' } }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
@@ -115,13 +115,13 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       // Before the armor limits, whose token counting happens inside the recursive parse.
       useValueNestingLimit(),
       useOperationLimits({
-        maxDepth: config.maxQueryDepth,
-        maxAliases: config.maxQueryAliases,
-        maxCost: config.maxQueryCost,
-        blockFieldSuggestions: !config.introspection,
+        maxDepth: config.query.maxDepth,
+        maxAliases: config.query.maxAliases,
+        maxCost: config.query.maxCost,
+        blockFieldSuggestions: !config.server.introspection,
       }),
-      useSingleCreateInvitations({ maxInvitationsPerRequest: config.maxInvitationsPerRequest }),
-      !config.introspection && useDisableIntrospection(),
+      useSingleCreateInvitations({ maxInvitationsPerRequest: config.invitations.maxPerRequest }),
+      !config.server.introspection && useDisableIntrospection(),
       // Which error statuses reach the response depends on the media type the client accepts.
       useGraphQLOverHttpStatus(),
     ],

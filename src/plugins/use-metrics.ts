@@ -8,10 +8,20 @@ import { bearerMatches } from '../metrics-server.ts';
 export interface MetricsOptions {
   /** The registry holding the gateway's own metrics; yoga's request metrics join it. */
   registry: Registry;
-  /** Operation names besides the client's own documents that get a series of their own. */
+  /**
+   * Operation names besides the client's own documents that get a series of their own.
+   * @default []
+   */
   operationNames?: readonly string[];
-  /** Set: `/metrics` on this port answers a `Bearer` with this token. Unset: not served here. */
+  /**
+   * Set: `/metrics` on this port answers a `Bearer` with this token. Unset: not served here.
+   * @default undefined
+   */
   token?: string;
+  /**
+   * The path that serves the metrics when `token` is set.
+   * @default '/metrics'
+   */
   endpoint?: string;
 }
 
@@ -48,6 +58,9 @@ export function labelMapper(extraOperationNames: readonly string[] = []) {
 type Params = { operationName?: unknown; operationType?: unknown; errorPhase?: unknown };
 
 /**
+ * Counts every GraphQL request (from parse to the response) and, with a token, serves the registry in
+ * `onRequest`.
+ *
  * Prometheus metrics: yoga's request metrics, renamed under `gateway_`, next to the gateway's own
  * (invitations, upstream calls, batches, budget, queue). Parse/validate/execute phase timings are
  * left off: one histogram per request already shows where time goes for this API. The error

@@ -26,8 +26,17 @@ function record(request: Request, name: string) {
   operations.set(request, names);
 }
 
-/** One structured line per request, carrying the request id that the response header and Clerk call logs share. */
-export function useRequestLogging({ logger }: { logger: Logger }): Plugin<{ request?: Request }> {
+/**
+ * Writes one structured `info` line per request when its response is ready (`onResponse`), carrying the
+ * request id that the response header and Clerk call logs share. Probes and scrapes (`/healthz`,
+ * `/readyz`, `/metrics`) are left out; a batch names at most its first 5 operations.
+ */
+export function useRequestLogging({
+  logger,
+}: {
+  /** Receives the access lines: request id, method, path (no query string), status, ms, caller, operation names. */
+  logger: Logger;
+}): Plugin<{ request?: Request }> {
   const claimed = new WeakMap<Request, string | undefined>();
   return {
     onRequest({ request }) {

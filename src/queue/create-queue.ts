@@ -30,26 +30,26 @@ export interface CreateQueueOptions {
 /** The queue in Redis and BullMQ when REDIS_URL is set; in this process (lost on restart) otherwise. */
 export function createInvitationQueue({ config, logger, redis, secretKey, families, budget, orgBudget, clock }: CreateQueueOptions): InvitationQueue {
   const instance = createHash('sha256').update(secretKey).digest('hex').slice(0, 16);
-  const durable = config.redisUrl !== undefined && redis !== undefined;
-  const progress = createProgressPubSub(config.redisUrl);
+  const durable = config.redis.url !== undefined && redis !== undefined;
+  const progress = createProgressPubSub(config.redis.url);
   const queue = new InvitationQueue({
     store: durable ? new RedisJobStore(redis, `cig:queue:{${instance}}:`) : new MemoryJobStore(),
     source: durable
-      ? new BullMqJobSource({ redisUrl: config.redisUrl!, queueName: `invitations-${instance}`, lockMs: config.queueLockMs, logger })
+      ? new BullMqJobSource({ redisUrl: config.redis.url!, queueName: `invitations-${instance}`, lockMs: config.queue.lockMs, logger })
       : new MemoryJobSource(),
     pubsub: progress.pubsub,
     lane: (family) => families.lane(family),
     budget: (family: Family) => (family.kind === 'instance' ? budget : orgBudget(family.organizationId)),
     limits: (family: Family) =>
       family.kind === 'instance'
-        ? { bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour }
-        : { bulkPerHour: config.orgUpstreamBulkPerHour, singlePerHour: config.orgUpstreamSinglePerHour },
-    policy: config.upstreamChannels,
-    validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
-    maxItemsPerJob: config.maxInvitationsPerJob,
-    windowMs: config.upstreamBudgetWindowMs,
-    orphanAfterMs: config.requestTimeoutMs + config.upstreamTimeoutMs + BACKSTOP_MS,
-    fillWaitMs: config.batchWindowMaxMs,
+        ? { bulkPerHour: config.upstream.bulkPerHour, singlePerHour: config.upstream.singlePerHour }
+        : { bulkPerHour: config.upstream.orgBulkPerHour, singlePerHour: config.upstream.orgSinglePerHour },
+    policy: config.upstream.channels,
+    validation: { allowedRedirectOrigins: config.invitations.allowedRedirectOrigins },
+    maxItemsPerJob: config.queue.maxPerJob,
+    windowMs: config.upstream.budgetWindowMs,
+    orphanAfterMs: config.server.requestTimeoutMs + config.upstream.timeoutMs + BACKSTOP_MS,
+    fillWaitMs: config.batching.windowMaxMs,
     now: clock && (() => clock.now()),
     logger,
     onClose: progress.close,

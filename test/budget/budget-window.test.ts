@@ -49,10 +49,10 @@ describe('UPSTREAM_BUDGET_WINDOW through the emulator', () => {
 
 describe('UPSTREAM_BUDGET_WINDOW configuration', () => {
   it('reads the rate-limit notation and defaults to an hour', () => {
-    expect(loadConfig({}).upstreamBudgetWindowMs).toBe(3_600_000);
-    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '10s' }).upstreamBudgetWindowMs).toBe(10_000);
-    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '500ms' }).upstreamBudgetWindowMs).toBe(500);
-    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '1d' }).upstreamBudgetWindowMs).toBe(86_400_000);
+    expect(loadConfig({}).upstream.budgetWindowMs).toBe(3_600_000);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '10s' }).upstream.budgetWindowMs).toBe(10_000);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '500ms' }).upstream.budgetWindowMs).toBe(500);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '1d' }).upstream.budgetWindowMs).toBe(86_400_000);
   });
 
   it('refuses a window shorter than the hour while the gateway talks to Clerk itself', () => {
@@ -60,7 +60,7 @@ describe('UPSTREAM_BUDGET_WINDOW configuration', () => {
     expect(() => loadConfig({ ...secret, UPSTREAM_BUDGET_WINDOW: '10s' })).toThrow(
       /UPSTREAM_BUDGET_WINDOW="10s": shorter than Clerk's hour while CLERK_API_URL is Clerk \(api\.clerk\.com\); expected a number and a unit/,
     );
-    expect(loadConfig({ ...secret, UPSTREAM_BUDGET_WINDOW: '2h' }).upstreamBudgetWindowMs).toBe(7_200_000);
-    expect(loadConfig({ ...secret, CLERK_API_URL: 'http://127.0.0.1:4010', UPSTREAM_BUDGET_WINDOW: '10s' }).upstreamBudgetWindowMs).toBe(10_000);
+    expect(loadConfig({ ...secret, UPSTREAM_BUDGET_WINDOW: '2h' }).upstream.budgetWindowMs).toBe(7_200_000);
+    expect(loadConfig({ ...secret, CLERK_API_URL: 'http://127.0.0.1:4010', UPSTREAM_BUDGET_WINDOW: '10s' }).upstream.budgetWindowMs).toBe(10_000);
   });
 });
