@@ -100,6 +100,12 @@ export async function runQueueCli(options: CliOptions, io: CliIo): Promise<numbe
         `; ${plural(queued, 'row')} in ${plural(jobsFile.jobs.length, 'job')}` +
         (jobsFile.jobs.some((job) => job.id) ? ` (queued before: ${jobsFile.jobs.filter((job) => job.id).length})` : ''),
     );
+    if (plan.unknown.length > 0) {
+      io.err(
+        `${plural(plan.unknown.length, 'row')} (lines ${plan.unknown.map((row) => row.line).join(', ')}) may have been invited by an earlier direct run ` +
+          'whose request broke off; they are not queued. A direct run (without --queue) looks them up first.',
+      );
+    }
     const notAllQueued = checked.invalid.length > 0 || plan.unknown.length > 0 ? EXIT_NOT_ALL_CREATED : EXIT_OK;
     if (options.dryRun) return notAllQueued;
     if (jobsFile.jobs.length === 0) {
