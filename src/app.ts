@@ -152,7 +152,7 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     const limits = { bulkPerHour: config.upstream.orgBulkPerHour, singlePerHour: config.upstream.orgSinglePerHour };
     return createLane(orgUpstream, orgBudget.for(family.organizationId), { ...settings, ...limits });
   });
-  const queue = createInvitationQueue({ config, logger, redis, secretKey: clerk.secretKey, families, budget, orgBudget: (id) => orgBudget.for(id), clock });
+  const queue = createInvitationQueue({ config, logger, redis, secretKey: clerk.secretKey, families, budget, orgBudget: (id) => orgBudget.for(id), clock, metrics });
   const services: GatewayServices = {
     batcher: instance.batcher,
     families,

@@ -5,6 +5,7 @@ import type { UpstreamBudget } from '../budget/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import { BullMqJobSource } from './bullmq-job-source.ts';
 import { InvitationQueue } from './invitation-queue.ts';
 import { MemoryJobSource } from './memory-job-source.ts';
@@ -25,10 +26,11 @@ export interface CreateQueueOptions {
   budget: UpstreamBudget;
   orgBudget(organizationId: string): UpstreamBudget;
   clock?: Clock;
+  metrics: GatewayMetrics;
 }
 
 /** The queue in Redis and BullMQ when REDIS_URL is set; in this process (lost on restart) otherwise. */
-export function createInvitationQueue({ config, logger, redis, secretKey, families, budget, orgBudget, clock }: CreateQueueOptions): InvitationQueue {
+export function createInvitationQueue({ config, logger, redis, secretKey, families, budget, orgBudget, clock, metrics }: CreateQueueOptions): InvitationQueue {
   const instance = createHash('sha256').update(secretKey).digest('hex').slice(0, 16);
   const durable = config.redis.url !== undefined && redis !== undefined;
   const progress = createProgressPubSub(config.redis.url);
@@ -52,6 +54,7 @@ export function createInvitationQueue({ config, logger, redis, secretKey, famili
     fillWaitMs: config.batching.windowMaxMs,
     now: clock && (() => clock.now()),
     logger,
+    onSettled: (outcomes, family) => metrics.outcomes(outcomes, family.kind),
     onClose: progress.close,
   });
   queue.start();

@@ -34,10 +34,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Family, FamilyLane } from '../batcher/families.ts';
 import type { UpstreamBudget } from '../budget/types.ts';
 import type { Caller } from '../auth/caller.ts';
-import { BadUserInputError, JobNotFoundError } from '../errors.ts';
+import { BadUserInputError, JobNotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { invitationsFingerprint, KEY_PATTERN } from '../invitations/idempotency.ts';
 import { validateItems, type InvitationInput, type ValidationOptions } from '../invitations/validate-item.ts';
-import type { InvitationFailed } from '../invitations/types.ts';
+import type { InvitationFailed, InvitationOutcome } from '../invitations/types.ts';
 import type { Logger } from '../logger.ts';
 import { estimateCompletion } from './estimate.ts';
 import { FairFeeder } from './fair-feeder.ts';
@@ -68,6 +68,8 @@ export interface InvitationQueueOptions {
   /** The budgets' clock. */
   now?: () => number;
   logger: Logger;
+  /** Hears every outcome the queue records, for the invitation metrics. */
+  onSettled?: (outcomes: InvitationOutcome[], family: Family) => void;
   onClose?: () => Promise<void>;
 }
 
@@ -105,7 +107,7 @@ export class InvitationQueue {
     if (idempotencyKey != null && !KEY_PATTERN.test(idempotencyKey)) {
       throw new BadUserInputError('idempotencyKey: must be 1 to 255 printable ASCII characters without spaces.', { field: 'idempotencyKey' });
     }
-    if (this.stopping) throw new BadUserInputError('The gateway is shutting down; submit again (another replica takes it).', { field: 'invitations' });
+    if (this.stopping) throw new ServiceUnavailableError('This replica is shutting down; nothing was queued. Submit again.');
     const checked = validateItems(inputs, this.options.validation);
     const settled = new Map<number, InvitationFailed>();
     const items = checked.map((item, index) => {
@@ -122,6 +124,7 @@ export class InvitationQueue {
     if (!created && meta.fingerprint !== fingerprint) {
       throw new BadUserInputError('idempotencyKey: already used for a different list of invitations.', { field: 'idempotencyKey' });
     }
+    if (created && settled.size > 0) this.options.onSettled?.([...settled.values()], family);
     // Enqueued again on a retried submit too: the first attempt may have stopped between store and queue.
     if (meta.finishedAt === null) await this.options.source.enqueue(id, priorityOf(await this.options.store.unfinishedJobs(caller.id)));
     return meta;
@@ -207,6 +210,7 @@ export class InvitationQueue {
       publish: (m) => this.publish(m),
       orphanAfterMs: this.options.orphanAfterMs,
       logger: this.options.logger,
+      onSettled: (outcomes) => this.options.onSettled?.(outcomes, meta.family),
     });
     this.runners.add(runner);
     runner.start();

@@ -17,6 +17,7 @@ export interface RunnerHost {
    */
   orphanAfterMs: number;
   logger: Logger;
+  onSettled?: (outcomes: InvitationOutcome[]) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -127,7 +128,11 @@ export class JobRunner {
     try {
       const now = this.now();
       if (back.length > 0) meta = (await this.host.store.giveBack(this.id, back, this.mark, now)).meta;
-      if (settle.length > 0) meta = (await this.host.store.settle(this.id, settle, this.mark, now)).meta;
+      if (settle.length > 0) {
+        const settled = await this.host.store.settle(this.id, settle, this.mark, now);
+        meta = settled.meta;
+        if (settled.accepted) this.host.onSettled?.(settle.map((s) => s.outcome));
+      }
     } catch (err) {
       // The store did not answer: the items stay marked and their outcomes are tried again shortly (a
       // store call that did land only finds its marks gone the second time, and changes nothing).

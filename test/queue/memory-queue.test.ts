@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApiKey } from '../support/gateway-process.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { print } from 'graphql';
+import { SubmitOrganizationInvitationsDocument } from '../../client/generated/graphql.js';
+import { CREATE_INVITATIONS } from '../support/stack.ts';
 import { allResults, CANCEL, JOB, JOBS, SUBMIT, waitFinished, type JobView } from './queue-client.ts';
 
+const SUBMIT_ORG = print(SubmitOrganizationInvitationsDocument);
+
 const other = testApiKey('other');
+const capped = testApiKey('capped', '5/1d');
 let stack: Stack;
 
 beforeAll(async () => {
   // No REDIS_URL: the queue lives in this process.
-  stack = await startStack({ env: { GATEWAY_API_KEYS: other.entry, BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200' } });
+  stack = await startStack({ env: { GATEWAY_API_KEYS: [other.entry, capped.entry].join(','), BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200' } });
 });
 afterAll(() => stack?.close());
 
@@ -69,5 +75,26 @@ describe('the in-memory invitation queue', () => {
     expect((await send(SUBMIT, { invitations: [] })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ emailAddress: `x${i}@example.com` }));
     expect((await send(SUBMIT, { invitations: tooMany })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
+  it("counts queued items against the caller's own limit, apart from createInvitations", async () => {
+    const items = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ emailAddress: `capped-${tag}-${i}@example.com` }));
+    expect((await send(SUBMIT, { invitations: items(4, 'a') }, capped.headers)).data?.submitInvitations.total).toBe(4);
+    const over = await send(SUBMIT, { invitations: items(2, 'b') }, capped.headers);
+    expect(over.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+    expect((await send(CREATE_INVITATIONS, { invitations: items(2, 'c') }, capped.headers)).data?.createInvitations.createdCount).toBe(2);
+  });
+
+  it('queues organization invitations through the organization lane', async () => {
+    stack.emulator.seedOrganization({ id: 'org_queue', name: 'Queue' });
+    const invitations = Array.from({ length: 12 }, (_, i) => ({ emailAddress: `mate-${i}@example.com`, role: 'org:member' }));
+    const job = (await send(SUBMIT_ORG, { organizationId: 'org_queue', invitations })).data.submitOrganizationInvitations as JobView;
+    const [done] = await waitFinished(send, [job.id], 20_000);
+    expect(done).toMatchObject({ state: 'DONE', createdCount: 12 });
+    const stored = stack.emulator.organizationInvitations('org_queue');
+    expect(stored).toHaveLength(12);
+    const { edges } = await allResults(send, job.id);
+    expect(edges.map((e) => e.result?.invitation?.id).sort()).toEqual(stored.map((i) => i.id).sort());
+    expect(stack.emulator.calls.some((c) => c.path === '/v1/organizations/org_queue/invitations/bulk')).toBe(true);
   });
 });
