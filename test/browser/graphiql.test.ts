@@ -73,4 +73,33 @@ describe('GraphiQL', () => {
     expect(pageErrors).toEqual([]);
     expect(blocked.filter((url) => !url.includes('favicon'))).toEqual([]);
   });
+
+  it('opens the "Queue an import" tab and queues a job from it with the demo key', { timeout: 60_000 }, async (ctx) => {
+    if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (apt-get install -y chromium); the GraphiQL browser test needs it`);
+    gateway ??= await startDemoGateway();
+    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${gateway.url}/graphql`);
+    const queueTab = page.locator('.graphiql-tab', { hasText: 'QueueAnImport' });
+    await queueTab.waitFor({ state: 'visible', timeout: 30_000 });
+    await queueTab.click();
+    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('submitInvitations');
+
+    // Three operations in the tab: the run button asks which one.
+    await page.locator('.graphiql-execute-button').click();
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && (r.postData() ?? '').includes('"operationName":"QueueAnImport"')),
+      page.getByRole('menuitem', { name: 'QueueAnImport' }).click(),
+    ]);
+    expect(request.headers().authorization).toBe(`Bearer ${gateway.demoKey}`);
+    const result = page.locator('.graphiql-response');
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/"id":\s*"[^"]+"/);
+    const text = await result.innerText();
+    expect(text).toMatch(/"total":\s*4/);
+    expect(text).toMatch(/"failedCount":\s*1/);
+    expect(text).not.toMatch(/UNAUTHENTICATED|FORBIDDEN|"errors"/);
+    expect(pageErrors).toEqual([]);
+  });
 });

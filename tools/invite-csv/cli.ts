@@ -1,33 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseCliArgs, USAGE } from './args.ts';
+import { type CliIo, EXIT_NOT_ALL_CREATED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE } from './cli-io.ts';
 import { applyUnknownChecks, checkUnknownRows } from './check-unknown.ts';
 import { checkRows, CsvFileError, parseCsv } from './csv-rows.ts';
 import { createGatewayClient } from './gateway-client.ts';
+import { JobsFile, JobsFileError } from './jobs-file.ts';
 import { markNotSent, planRun } from './plan.ts';
 import { lineReporter, silentReporter } from './progress.ts';
+import { runQueueCli } from './queue-cli.ts';
 import { invalidResult, summarize, writeResults } from './results.ts';
 import { type Reporter, runInvites } from './run-invites.ts';
 import { StateFileError, StateStore } from './state-store.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_NOT_ALL_CREATED = 1;
-export const EXIT_USAGE = 2;
-/** Stopped before the end: interrupted, or the gateway unreachable. A rerun continues. */
-export const EXIT_STOPPED = 3;
-
-/** Everything the CLI touches outside its arguments, so tests can run it in process. */
-export interface CliIo {
-  env: Record<string, string | undefined>;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Progress display; default: one line per step on `err`. */
-  reporter?: () => Reporter;
-  fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  stopSignal?: AbortSignal;
-  abortSignal?: AbortSignal;
-}
+export { type CliIo, EXIT_NOT_ALL_CREATED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE } from './cli-io.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -70,6 +55,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
     options.apiKey = key;
+  }
+  if (options.queue || options.follow) return runQueueCli(options, io);
+  // A file whose jobs are still open must not be sent directly too: its rows would go out twice.
+  try {
+    const jobs = await JobsFile.read(options.jobsPath, options.url);
+    if (jobs?.unfinished) {
+      io.err(
+        `clerk-invite: ${options.file} was queued as jobs (${options.jobsPath}) that are not finished; follow them with --follow ${options.file}. ` +
+          `To send the file directly instead, move ${options.jobsPath} away first.`,
+      );
+      return EXIT_USAGE;
+    }
+  } catch (error) {
+    if (!(error instanceof JobsFileError)) throw error;
+    io.err(`clerk-invite: ${error.message}`);
+    return EXIT_USAGE;
   }
 
   let text: string;

@@ -46,18 +46,18 @@ const NOTHING_DONE_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED
 const CREATE = print(CreateInvitationsDocument);
 const FIND = print(FindInvitationsDocument);
 
-interface GraphQLError {
+export interface GraphQLError {
   message: string;
   extensions?: { code?: string; retryAfterSeconds?: number };
 }
 
-function retryAfterMs(response: Response, error: GraphQLError | undefined, fallbackSeconds: number): number {
+export function retryAfterMs(response: Response, error: GraphQLError | undefined, fallbackSeconds: number): number {
   const header = Number(response.headers.get('retry-after'));
   const seconds = error?.extensions?.retryAfterSeconds ?? (Number.isFinite(header) && header > 0 ? header : fallbackSeconds);
   return Math.max(1, seconds) * 1000;
 }
 
-function classifyErrors(response: Response, errors: GraphQLError[]): SendOutcome {
+export function classifyErrors(response: Response, errors: GraphQLError[]): SendOutcome {
   const first = errors[0];
   const code = first?.extensions?.code ?? '';
   const reason = `${code ? `${code}: ` : ''}${first?.message ?? `HTTP ${response.status}`}`;
@@ -75,13 +75,15 @@ function classifyErrors(response: Response, errors: GraphQLError[]): SendOutcome
   return { kind: 'unknown', reason };
 }
 
-type Posted<T> =
+export type Posted<T> =
   | { ok: true; response: Response; body: { data?: T | null; errors?: GraphQLError[] } | undefined }
   | { ok: false; notSent: boolean; reason: string };
 
-/** Sends the generated typed documents and sorts each answer by what the gateway may have done. */
-export function createGatewayClient({ url, apiKey, timeoutMs = 120_000, fetch: fetchImpl = fetch }: GatewayClientOptions): GatewayClient {
-  async function post<T>(query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<Posted<T>> {
+export type Post = <T>(query: string, variables: Record<string, unknown>, signal?: AbortSignal) => Promise<Posted<T>>;
+
+/** One GraphQL POST with the key as a Bearer token; a failure says whether the request can have reached the gateway. */
+export function createPost({ url, apiKey, timeoutMs = 120_000, fetch: fetchImpl = fetch }: GatewayClientOptions): Post {
+  return async function post<T>(query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<Posted<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -106,7 +108,13 @@ export function createGatewayClient({ url, apiKey, timeoutMs = 120_000, fetch: f
       const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : signal?.aborted ? 'the request was aborted' : String((error as Error).message);
       return { ok: false, notSent: false, reason: why };
     }
-  }
+  };
+}
+
+/** Sends the generated typed documents and sorts each answer by what the gateway may have done. */
+export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
+  const post = createPost(options);
+  const { url } = options;
 
   return {
     async send(invitations, signal) {

@@ -10,9 +10,11 @@ const stop = new AbortController();
 const abort = new AbortController();
 // First Ctrl-C: finish the request in flight and save, so no row is left with an unknown outcome.
 // Second: abandon it; those rows are recorded as unknown and are not resent blindly.
+// Following queued jobs sends nothing, so there is no request to finish: the jobs go on in the gateway.
+const following = process.argv.some((arg) => arg === '--follow' || arg === '--job' || arg.startsWith('--job='));
 process.on('SIGINT', () => {
   if (!stop.signal.aborted) {
-    err('stopping after the request in flight; Ctrl-C again to abandon it (its rows would need a check)');
+    err(following ? 'stopping; the jobs go on in the gateway' : 'stopping after the request in flight; Ctrl-C again to abandon it (its rows would need a check)');
     stop.abort();
   } else abort.abort();
 });

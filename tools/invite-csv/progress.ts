@@ -134,9 +134,9 @@ export function barReporter(status: StatusLine): Reporter {
 }
 
 /** One line per step, for logs and pipes where a redrawn bar would be noise. */
-export function lineReporter(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Reporter {
+export function lineReporter(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), verb = 'sending'): Reporter {
   return {
-    start: (p) => write(`sending ${p.total} rows`),
+    start: (p) => write(`${verb} ${p.total} rows`),
     progress(p) {
       const { eta, note } = describeProgress(p);
       const settled = p.created + p.failed;

@@ -2,10 +2,11 @@ import type { InvitationErrorCode, InvitationInput } from '../../client/generate
 
 /**
  * A row's outcome as the result CSV and the state file spell it: the gateway's codes, CREATED, and
- * NOT_SENT for a row this run did not get to (a row limit, an interruption). Not PENDING: that is
+ * NOT_SENT for a row this run did not get to (a row limit, an interruption), QUEUED (result CSV only)
+ * for a row in a job the gateway has not finished. Not PENDING: that is
  * Clerk's status of a created invitation, the opposite of what these rows are.
  */
-export type OutcomeCode = 'CREATED' | 'NOT_SENT' | InvitationErrorCode;
+export type OutcomeCode = 'CREATED' | 'NOT_SENT' | 'QUEUED' | InvitationErrorCode;
 
 /** One valid CSV row, ready to send. */
 export interface ValidRow {
