@@ -23,6 +23,7 @@ import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit.ts';
 import { recordRateLimit, useRateLimitHeaders } from './plugins/use-rate-limit-headers.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
@@ -90,7 +91,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     landingPage: config.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
-    maxRequestBodySize: config.maxRequestBodyBytes,
+    // useRequestBodyLimit below replaces yoga's limiter, which streams every body.
+    maxRequestBodySize: false,
     // Never put stacks or original messages in answers, whatever NODE_ENV says; the log has them.
     maskedErrors: { isDev: false },
     context: ({ request }) => ({
@@ -124,6 +126,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       !config.introspection && useDisableIntrospection(),
       // Which error statuses reach the response depends on the media type the client accepts.
       useGraphQLOverHttpStatus(),
+      // Last, where yoga's own limiter sat: after authentication and after the body parser is chosen.
+      useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],
   });
 }
