@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
@@ -9,9 +8,6 @@ import type { SpanContext } from '@opentelemetry/api';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
-
-/** The requests whose items a batch carries, for the logs of the Clerk calls made for it. */
-export const batchRequests = new AsyncLocalStorage<{ requestIds: string[] }>();
 
 /**
  * How long a batch waits for company: the base window while the budget is plentiful, growing towards
@@ -38,9 +34,14 @@ export interface BatchKey {
   span?: SpanContext | undefined;
 }
 
+/** What a batch carries besides its items: the requests they came from, for the Clerk call logs. */
+export interface BatchTags {
+  requestIds: readonly string[];
+}
+
 export interface BatcherOptions {
   /** Sends one batch; resolves one outcome per item, in order, and never rejects. */
-  send: (items: InvitationParams[], deadline: number) => Promise<InvitationOutcome[]>;
+  send: (items: InvitationParams[], deadline: number, tags: BatchTags) => Promise<InvitationOutcome[]>;
   /** How long an item may take from load() to its answer, all retries included. */
   requestTimeoutMs: number;
   /** How long the first item of a batch waits for company when the budget is plentiful. */
@@ -238,7 +239,7 @@ export class InvitationBatcher {
     let problem = 'no result was recorded';
     try {
       const traced = { parents: keys.map((k) => k.span), requestIds: tags.requestIds, items: keys.length };
-      outcomes = await inBatchSpan(traced, () => batchRequests.run(tags, () => this.options.send(keys.map((k) => k.params), deadline)));
+      outcomes = await inBatchSpan(traced, () => this.options.send(keys.map((k) => k.params), deadline, tags));
     } catch (error) {
       problem = scrub(error instanceof Error ? error.message : String(error));
     }
