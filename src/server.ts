@@ -1,14 +1,15 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticate } from './auth/authenticator.ts';
-import { authorizeFirst } from './auth/authorize-first.ts';
+import { authorizationCheck } from './auth/authorize-first.ts';
 import { notAllowed } from './auth/rights.ts';
 import { builder } from './builder.ts';
+import { guardFields } from './field-guards.ts';
 import type { Config } from './config.ts';
 import type { Caller } from './auth/caller.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
 import { graphiqlDefaults } from './graphiql-example.ts';
-import { applyRateLimits, callerLimitPolicy, callerLimitReader, type CallerLimitStore } from './limiter/index.ts';
+import { callerLimitPolicy, callerLimitReader, rateLimitCheck, type CallerLimitStore } from './limiter/index.ts';
 import { scrub, type Logger } from './logger.ts';
 import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
 import { useCors } from './plugins/use-cors.ts';
@@ -74,11 +75,13 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     exempt: exemptReplays(services.idempotency),
     onResult: recordRateLimit,
   };
-  const limited = applyRateLimits(schema, limitOptions);
   const invitationLimit = callerLimitReader(schema, 'Mutation.createInvitations', limitOptions);
-  const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
-    builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),
-  );
+  const runScopes = (context: GatewayContext, scopes: Record<string, unknown>) => builder.runAuthScopes(context, scopes, () => notAllowed(context.caller));
+  // One wrapper per guarded field: its scopes first, then the caller limit, so a caller without the right spends nothing.
+  const guarded = guardFields<GatewayContext>(schema, (field, coordinate) => [
+    authorizationCheck(field, coordinate, runScopes),
+    rateLimitCheck(schema, field, coordinate, limitOptions),
+  ]);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: guarded,
     logging: forYoga(logger),
