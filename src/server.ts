@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticate } from './auth/authenticator.ts';
 import { authorizationCheck } from './auth/authorize-first.ts';
@@ -90,7 +89,9 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       title: 'Clerk invitation gateway',
     },
     // GraphiQL's scripts come from this package, not a CDN: the page works offline and behind firewalls.
-    renderGraphiQL,
+    // Loaded on the first page asked for: its scripts are tens of MB in memory, which a gateway
+    // without GraphiQL (production) never needs.
+    renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)),
     landingPage: config.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
