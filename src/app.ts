@@ -45,13 +45,13 @@ export interface App {
 }
 
 function warnAboutAuth(config: Config, logger: Logger): void {
-  if (config.nodeEnv === 'production' && config.clerkAuthorizedParties.length === 0) {
+  if (config.server.nodeEnv === 'production' && config.clerk.authorizedParties.length === 0) {
     logger.warn('CLERK_AUTHORIZED_PARTIES is unset: session tokens minted for any origin of this Clerk instance are accepted');
   }
-  if (config.nodeEnv === 'production' && config.inviterOrgs.length === 0) {
+  if (config.server.nodeEnv === 'production' && config.access.inviterOrgs.length === 0) {
     logger.warn('INVITER_ORGS is unset: an inviter role in any organization grants inviting; if users can create organizations, set it');
   }
-  if (config.corsOrigins.includes('*')) logger.warn('CORS_ORIGINS=*: any site may call the gateway with a header credential');
+  if (config.server.corsOrigins.includes('*')) logger.warn('CORS_ORIGINS=*: any site may call the gateway with a header credential');
 }
 
 function countRejections(store: CallerLimitStore, metrics: GatewayMetrics): CallerLimitStore {
@@ -73,16 +73,17 @@ function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis
   const budgets = new Map<string, UpstreamBudget>();
   return {
     for(organizationId: string): UpstreamBudget {
-      const scope = config.orgUpstreamBudgetScope === 'instance' ? 'all' : organizationId;
+      const scope = config.upstream.orgBudgetScope === 'instance' ? 'all' : organizationId;
       let budget = budgets.get(scope);
       if (!budget) {
         budget = createBudget({
           redis,
           secretKey,
           prefix: `cig:budget:org:${scope}:`,
-          bulkPerHour: config.orgUpstreamBulkPerHour,
-          singlePerHour: config.orgUpstreamSinglePerHour,
-          marginMs: config.upstreamTimeoutMs,
+          bulkPerHour: config.upstream.orgBulkPerHour,
+          singlePerHour: config.upstream.orgSinglePerHour,
+          windowMs: config.upstream.budgetWindowMs,
+          marginMs: config.upstream.timeoutMs,
           clock,
         });
         budgets.set(scope, budget);
@@ -97,18 +98,18 @@ function organizationBudgets({ redis, secretKey, config, clock }: { redis: Redis
 
 /** The long-lived parts: one upstream client, budgets, and a batcher per invitation family. */
 function createServices({ config, logger, clerk, upstream: given, clock }: AppOptions) {
-  const redis = config.redisUrl ? createGuardRedis(config.redisUrl) : undefined;
+  const redis = config.redis.url ? createGuardRedis(config.redis.url) : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection problem'));
 
   const general = {
-    clerkPer10s: config.upstreamGeneralPer10s ?? defaultGeneralPer10s(clerk.secretKey),
-    reservePercent: config.upstreamGeneralReservePercent,
+    clerkPer10s: config.upstream.generalPer10s ?? defaultGeneralPer10s(clerk.secretKey),
+    reservePercent: config.upstream.generalReservePercent,
   };
   const generalBudget = createGeneralBudget({ redis, secretKey: clerk.secretKey, ...general, clock });
   // A replacement client (benchmarks) is not Clerk and has no general limit to spend.
   const upstream =
     given ??
-    new GeneralLimitedUpstream(new ClerkUpstream({ ...clerk, timeoutMs: config.upstreamTimeoutMs }), {
+    new GeneralLimitedUpstream(new ClerkUpstream({ ...clerk, timeoutMs: config.upstream.timeoutMs }), {
       budget: generalBudget,
       // A fifth of the gateway's share only settles unknown outcomes; admin reads leave it alone.
       settlingReserve: Math.ceil(resolveGeneral(general).limit / 5),
@@ -118,35 +119,36 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
   const budget: UpstreamBudget = createBudget({
     redis,
     secretKey: clerk.secretKey,
-    bulkPerHour: config.upstreamBulkPerHour,
-    singlePerHour: config.upstreamSinglePerHour,
+    bulkPerHour: config.upstream.bulkPerHour,
+    singlePerHour: config.upstream.singlePerHour,
+    windowMs: config.upstream.budgetWindowMs,
     // Clerk counts a call when it arrives, up to the upstream timeout after we record it.
-    marginMs: config.upstreamTimeoutMs,
+    marginMs: config.upstream.timeoutMs,
     clock,
   });
   let families: InvitationFamilies | undefined;
   const clerkProbe = createClerkProbe({ upstream, logger });
   const metrics = new GatewayMetrics({ budget, pending: () => families?.pending ?? 0, clerk: () => clerkProbe.check() });
   const settings = {
-    policy: config.upstreamChannels,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    batchWindowMs: config.batchWindowMs,
-    batchWindowMaxMs: config.batchWindowMaxMs,
-    maxPending: config.maxPendingInvitations,
+    policy: config.upstream.channels,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    batchWindowMs: config.batching.windowMs,
+    batchWindowMaxMs: config.batching.windowMaxMs,
+    maxPending: config.batching.maxPending,
     now: clock && (() => clock.now()),
     observer: composeObservers(metrics.observer, logObserver(logger)),
     onBatch: (size: number, waitMs: number) => metrics.batch(size, waitMs),
     // Ids are unique across organizations: one bounded set serves every lane.
     known: new KnownInvitations(),
   };
-  const instance = createLane(upstream, budget, { ...settings, bulkPerHour: config.upstreamBulkPerHour, singlePerHour: config.upstreamSinglePerHour });
+  const instance = createLane(upstream, budget, { ...settings, bulkPerHour: config.upstream.bulkPerHour, singlePerHour: config.upstream.singlePerHour });
   const orgBudget = organizationBudgets({ redis, secretKey: clerk.secretKey, config, clock });
   families = new InvitationFamilies((family) => {
     if (family.kind === 'instance') return instance;
     const orgUpstream = upstream.forOrganization?.(family.organizationId);
     if (!orgUpstream) throw new Error('this Clerk client has no organizations');
-    const limits = { bulkPerHour: config.orgUpstreamBulkPerHour, singlePerHour: config.orgUpstreamSinglePerHour };
+    const limits = { bulkPerHour: config.upstream.orgBulkPerHour, singlePerHour: config.upstream.orgSinglePerHour };
     return createLane(orgUpstream, orgBudget.for(family.organizationId), { ...settings, ...limits });
   });
   const services: GatewayServices = {
@@ -155,13 +157,13 @@ function createServices({ config, logger, clerk, upstream: given, clock }: AppOp
     upstream,
     budget,
     orgBudget: (organizationId) => orgBudget.for(organizationId),
-    orgBudgetScope: config.orgUpstreamBudgetScope,
+    orgBudgetScope: config.upstream.orgBudgetScope,
     generalBudget,
-    limits: { maxInvitationsPerRequest: config.maxInvitationsPerRequest, requestTimeoutMs: config.requestTimeoutMs },
+    limits: { maxInvitationsPerRequest: config.invitations.maxPerRequest, requestTimeoutMs: config.server.requestTimeoutMs },
     idempotency: redis ? new RedisIdempotencyStore(redis) : new MemoryIdempotencyStore(),
     metrics,
-    validation: { allowedRedirectOrigins: config.allowedRedirectOrigins },
-    orgPolicy: { roles: config.orgInviterRoles, permissions: config.orgInviterPermissions },
+    validation: { allowedRedirectOrigins: config.invitations.allowedRedirectOrigins },
+    orgPolicy: { roles: config.access.orgInviterRoles, permissions: config.access.orgInviterPermissions },
     clerkReachability: () => clerkProbe.check(),
     recover: instance.recover,
   };
@@ -186,16 +188,16 @@ export function createApp({ config, logger, clerk, upstream, graphiqlHeaders, cl
   let closing = false;
   const notReadyReasons = readiness({ redis: gateway.redis, closing: () => closing });
   const authenticate = createAuthenticator({
-    apiKeys: config.apiKeys,
+    apiKeys: config.access.apiKeys,
     clerk: {
-      jwtKey: config.clerkJwtKey,
+      jwtKey: config.clerk.jwtKey,
       secretKey: clerk.secretKey,
       apiUrl: clerk.apiUrl,
-      timeoutMs: config.upstreamTimeoutMs,
-      authorizedParties: config.clerkAuthorizedParties,
-      machineAudience: config.clerkM2mAudience,
+      timeoutMs: config.upstream.timeoutMs,
+      authorizedParties: config.clerk.authorizedParties,
+      machineAudience: config.clerk.m2mAudience,
     },
-    policy: { roles: config.inviterRoles, permissions: config.inviterPermissions, machines: config.inviterMachines, orgs: config.inviterOrgs },
+    policy: { roles: config.access.inviterRoles, permissions: config.access.inviterPermissions, machines: config.access.inviterMachines, orgs: config.access.inviterOrgs },
   });
   warnAboutAuth(config, logger);
   const yoga = createGatewayYoga({ config, services: gateway.services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders });

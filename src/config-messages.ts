@@ -47,6 +47,7 @@ export const EXPECTED_FORMS: Record<string, string> = {
   MAX_PENDING_INVITATIONS: integer(1),
   UPSTREAM_BULK_PER_HOUR: integer(1),
   UPSTREAM_SINGLE_PER_HOUR: integer(1),
+  UPSTREAM_BUDGET_WINDOW: 'a number and a unit: 500ms, 30s, 15m, 1h, 1d (the window the *_PER_HOUR allowances apply to)',
   UPSTREAM_CHANNELS: 'one of auto, bulk, single',
   ORG_UPSTREAM_BULK_PER_HOUR: integer(1),
   ORG_UPSTREAM_SINGLE_PER_HOUR: integer(1),

@@ -1,100 +1,121 @@
-import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type ApiKeyEntry, apiKeys, type CallerLimitDefault, commaList, flag, jwtKey, MAX_RATE_LIMIT, origins, permissionKeys, positiveInt, rateLimitWindow, roleKeys, windowMs } from './config-fields.ts';
 import { EXPECTED_FORMS, problem } from './config-messages.ts';
 
-/** A gateway API key as configured: the caller's name and the SHA-256 of the key, never the key. */
-export interface ApiKeyEntry {
-  name: string;
-  /** Lower-case hex SHA-256 of the key. */
-  sha256: string;
-  /** This key's own createInvitations limit; absent: RATE_LIMIT_MAX / RATE_LIMIT_WINDOW. */
-  limit?: { max: number; window: string };
-}
-
-/** Parts of a caller limit that replace the overall default; an absent part falls back to it. */
-export interface CallerLimitDefault {
-  max?: number;
-  /** In the directive's notation: `500ms`, `30s`, `15m`, `1h`, `1d`. */
-  window?: string;
-}
+export type { ApiKeyEntry, CallerLimitDefault } from './config-fields.ts';
 
 /** Read once at startup; every later module receives typed values and never touches process.env. */
 export interface Config {
-  port: number;
-  host: string;
-  nodeEnv: string;
-  logLevel: string;
-  /** Where spans go as OTLP/HTTP JSON; undefined: tracing is off and no SDK is started. */
-  otlpTracesUrl: string | undefined;
-  otelServiceName: string;
-  /** Absent: the gateway starts the embedded Clerk emulator (demo mode). */
-  clerkSecretKey: string | undefined;
-  clerkApiUrl: string;
-  /** Clerk's PEM public key (SPKI) for networkless token checks; absent: keys come from Clerk's JWKS. */
-  clerkJwtKey: string | undefined;
-  /** Origins allowed in a session token's `azp`; empty: not checked. */
-  clerkAuthorizedParties: string[];
-  /** Values naming this gateway in an M2M token's `aud`; a token with an `aud` must name one of them. */
-  clerkM2mAudience: string[];
-  /** Organization roles that may invite (any match grants). */
-  inviterRoles: string[];
-  /** Organization permissions that may invite (any match grants). */
-  inviterPermissions: string[];
-  /** Organization roles whose sessions may invite into their active organization. */
-  orgInviterRoles: string[];
-  /** Organization permissions whose sessions may invite into their active organization. */
-  orgInviterPermissions: string[];
-  /** Clerk machine ids (`mch_…`) whose M2M tokens may invite. */
-  inviterMachines: string[];
-  /** Organizations whose roles and permissions count; empty: any organization. */
-  inviterOrgs: string[];
-  /** Gateway API keys for tools; each has every inviter and admin right. */
-  apiKeys: ApiKeyEntry[];
-  /** Browser origins allowed to call cross-origin; empty: same-origin only. `*`: any origin, no cookies. */
-  corsOrigins: string[];
-  /** Origins an absolute `redirectUrl` may point to; paths are always allowed. */
-  allowedRedirectOrigins: string[];
-  maxRequestBodyBytes: number;
-  maxQueryDepth: number;
-  maxQueryAliases: number;
-  maxQueryCost: number;
-  graphiql: boolean;
-  /** Collect Prometheus metrics; where they are served is below. */
-  metrics: boolean;
-  /** A listener of its own serving /metrics; undefined: none. */
-  metricsPort: number | undefined;
-  metricsHost: string;
-  /** Bearer token for /metrics; set: the public port serves /metrics to holders of it. */
-  metricsToken: string | undefined;
-  /** Operation names that get a series of their own besides the client's documents. */
-  metricsOperationNames: string[];
-  introspection: boolean;
-  batchWindowMs: number;
-  batchWindowMaxMs: number;
-  maxInvitationsPerRequest: number;
-  maxPendingInvitations: number;
-  upstreamBulkPerHour: number;
-  upstreamSinglePerHour: number;
-  /** Clerk's hourly calls for organization invitations: bulk (50) and single (250). */
-  orgUpstreamBulkPerHour: number;
-  orgUpstreamSinglePerHour: number;
-  /** Whether those allowances are per Clerk instance (the safe reading) or per organization. */
-  orgUpstreamBudgetScope: 'instance' | 'organization';
-  upstreamChannels: 'auto' | 'bulk' | 'single';
-  upstreamTimeoutMs: number;
-  /** Clerk's general limit per 10 s; absent: 1000 for an sk_live_ key, 100 otherwise. */
-  upstreamGeneralPer10s: number | undefined;
-  /** Percent of the general limit left to the customer's own app. */
-  upstreamGeneralReservePercent: number;
-  requestTimeoutMs: number;
-  redisUrl: string | undefined;
-  rateLimitMax: number | undefined;
-  rateLimitWindow: string | undefined;
-  /** Clerk users' createInvitations limit (RATE_LIMIT_SESSION_*); unset parts: the overall default. */
-  rateLimitSession: CallerLimitDefault;
-  /** Clerk machines' createInvitations limit (RATE_LIMIT_MACHINE_*); unset parts: the overall default. */
-  rateLimitMachine: CallerLimitDefault;
+  /** The HTTP server and what every request gets. */
+  server: {
+    port: number;
+    host: string;
+    nodeEnv: string;
+    logLevel: string;
+    /** Browser origins allowed to call cross-origin; empty: same-origin only. `*`: any origin, no cookies. */
+    corsOrigins: string[];
+    graphiql: boolean;
+    introspection: boolean;
+    maxRequestBodyBytes: number;
+    /** Every request is answered within this; batching and Clerk calls plan around it. */
+    requestTimeoutMs: number;
+  };
+  telemetry: {
+    /** Where spans go as OTLP/HTTP JSON; undefined: tracing is off and no SDK is started. */
+    tracesUrl: string | undefined;
+    serviceName: string;
+  };
+  clerk: {
+    /** Absent: the gateway starts the embedded Clerk emulator (demo mode). */
+    secretKey: string | undefined;
+    apiUrl: string;
+    /** Clerk's PEM public key (SPKI) for networkless token checks; absent: keys come from Clerk's JWKS. */
+    jwtKey: string | undefined;
+    /** Origins allowed in a session token's `azp`; empty: not checked. */
+    authorizedParties: string[];
+    /** Values naming this gateway in an M2M token's `aud`; a token with an `aud` must name one of them. */
+    m2mAudience: string[];
+  };
+  /** Who may invite. */
+  access: {
+    /** Gateway API keys for tools; each has every inviter and admin right. */
+    apiKeys: ApiKeyEntry[];
+    /** Organization roles that may invite (any match grants). */
+    inviterRoles: string[];
+    /** Organization permissions that may invite (any match grants). */
+    inviterPermissions: string[];
+    /** Clerk machine ids (`mch_…`) whose M2M tokens may invite. */
+    inviterMachines: string[];
+    /** Organizations whose roles and permissions count; empty: any organization. */
+    inviterOrgs: string[];
+    /** Organization roles whose sessions may invite into their active organization. */
+    orgInviterRoles: string[];
+    /** Organization permissions whose sessions may invite into their active organization. */
+    orgInviterPermissions: string[];
+  };
+  /** Limits on a GraphQL document. */
+  query: {
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+  };
+  metrics: {
+    /** Collect Prometheus metrics; where they are served is below. */
+    enabled: boolean;
+    /** A listener of its own serving /metrics; undefined: none. */
+    port: number | undefined;
+    host: string;
+    /** Bearer token for /metrics; set: the public port serves /metrics to holders of it. */
+    token: string | undefined;
+    /** Operation names that get a series of their own besides the client's documents. */
+    operationNames: string[];
+  };
+  invitations: {
+    maxPerRequest: number;
+    /** Origins an absolute `redirectUrl` may point to; paths are always allowed. */
+    allowedRedirectOrigins: string[];
+  };
+  batching: {
+    windowMs: number;
+    windowMaxMs: number;
+    /** Invitations waiting for a Clerk call, all lanes together, before new ones are refused. */
+    maxPending: number;
+  };
+  /** Clerk as the gateway spends it. */
+  upstream: {
+    bulkPerHour: number;
+    singlePerHour: number;
+    /**
+     * The window, in ms, that the `*PerHour` allowances apply to: an hour, as at Clerk. Shorter only
+     * against an emulator set the same way, so tests and benchmarks run "an hour" in seconds.
+     */
+    budgetWindowMs: number;
+    /** Clerk's hourly calls for organization invitations: bulk (50) and single (250). */
+    orgBulkPerHour: number;
+    orgSinglePerHour: number;
+    /** Whether those allowances are per Clerk instance (the safe reading) or per organization. */
+    orgBudgetScope: 'instance' | 'organization';
+    channels: 'auto' | 'bulk' | 'single';
+    timeoutMs: number;
+    /** Clerk's general limit per 10 s; absent: 1000 for an sk_live_ key, 100 otherwise. */
+    generalPer10s: number | undefined;
+    /** Percent of the general limit left to the customer's own app. */
+    generalReservePercent: number;
+  };
+  /** The createInvitations limit per caller. */
+  callerLimits: {
+    max: number | undefined;
+    window: string | undefined;
+    /** Clerk users' limit (RATE_LIMIT_SESSION_*); unset parts: the overall default. */
+    session: CallerLimitDefault;
+    /** Clerk machines' limit (RATE_LIMIT_MACHINE_*); unset parts: the overall default. */
+    machine: CallerLimitDefault;
+  };
+  redis: {
+    /** Shared state for replicas; absent: in-process state for one replica. */
+    url: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,101 +124,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const positiveInt = z.coerce.number().int().positive();
-const windowPattern = /^\d+(ms|s|m|h|d)$/;
-const WINDOW_FORM = 'a number and a unit: 500ms, 30s, 15m, 1h, 1d';
-/** A caller limit's window: the directive's `ms` notation, never zero. */
-const rateLimitWindow = z
-  .string()
-  .regex(windowPattern, `must be ${WINDOW_FORM}`)
-  .refine((v) => Number.parseInt(v, 10) > 0, 'must be longer than zero');
-const MAX_RATE_LIMIT = 1_000_000_000;
-const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
-/** A comma list whose items each pass `check` (which returns the problem, or undefined). */
-const commaList = (check: (item: string) => string | undefined) =>
-  z.string().transform((value, ctx) => {
-    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
-    for (const item of items) {
-      const problem = check(item);
-      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: value });
-    }
-    return items;
-  });
-
-const originProblem = (item: string): string | undefined => {
-  let url: URL;
-  try {
-    url = new URL(item);
-  } catch {
-    return `"${item}" is not an origin like https://app.example.com`;
-  }
-  const bare = item.replace(/\/$/, '');
-  if (!/^https?:$/.test(url.protocol) || url.origin !== bare) {
-    return `"${item}" is not an origin like https://app.example.com (scheme, host and port only)`;
-  }
-  return undefined;
-};
-const origins = commaList(originProblem).transform((items) => items.map((item) => new URL(item).origin));
-
-/** Clerk's PEM public key, given with real newlines or `\n` escapes (one-line env files). */
-const jwtKey = z.string().transform((value, ctx) => {
-  const pem = value.replace(/\\n/g, '\n').trim();
-  try {
-    const key = createPublicKey(pem);
-    const details = key.asymmetricKeyDetails;
-    // The SDK reads the modulus straight out of the PEM text, which only works for this key shape.
-    if (key.asymmetricKeyType !== 'rsa' || details?.modulusLength !== 2048 || details.publicExponent !== 65537n) {
-      throw new Error('not RSA-2048');
-    }
-    return key.export({ type: 'spki', format: 'pem' }).toString();
-  } catch {
-    ctx.issues.push({ code: 'custom', message: 'not an RSA-2048 public key in PEM form', input: value });
-    return z.NEVER;
-  }
-});
-
-const roleKeys = commaList((item) => (/^org:[\w:-]+$/.test(item) ? undefined : `"${item}" is not a Clerk role key like org:admin`));
-const permissionKeys = commaList((item) =>
-  /^org:[\w-]+:[\w-]+$/.test(item) ? undefined : `"${item}" is not a Clerk permission key like org:invitations:manage`,
-);
-
-const apiKeyName = /^[A-Za-z0-9._-]{1,64}$/;
-const apiKeyEntry = /^([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})(?::(.*))?$/;
-const apiKeyLimit = /^(\d+)\/(\d+(?:ms|s|m|h|d))$/;
-const API_KEY_FORM = 'name:sha256-hex or name:sha256-hex:max/window (printf %s "$KEY" | sha256sum; e.g. import:<hex>:5000/1d)';
-
-/** Why an entry's limit part is wrong, or undefined. Only a value that cannot be key material is echoed. */
-const apiKeyLimitProblem = (name: string, limit: string): string | undefined => {
-  const shown = /^[0-9a-z/]{1,24}$/.test(limit) ? ` "${limit}"` : '';
-  const match = apiKeyLimit.exec(limit);
-  const form = `max/window, max a whole number from 1 to ${MAX_RATE_LIMIT} and window ${WINDOW_FORM} (e.g. ${name}:<hex>:5000/1d)`;
-  if (!match) return `entry "${name}": limit${shown} must be ${form}`;
-  const max = Number(match[1]);
-  if (max < 1 || max > MAX_RATE_LIMIT) return `entry "${name}": limit${shown} has max ${max}; it must be ${form}`;
-  if (Number.parseInt(match[2] as string, 10) === 0) return `entry "${name}": limit${shown} has a zero window; it must be ${form}`;
-  return undefined;
-};
-
-const apiKeys = commaList((item) => {
-  const match = apiKeyEntry.exec(item);
-  const name = item.split(':')[0] ?? '';
-  if (!match) return `entry "${apiKeyName.test(name) ? name : '?'}:…" must be ${API_KEY_FORM}`;
-  return match[3] === undefined ? undefined : apiKeyLimitProblem(name, match[3]);
-}).transform((items, ctx) => {
-  const entries = items.map((item): ApiKeyEntry => {
-    const [, name, hash, limit] = apiKeyEntry.exec(item) as RegExpExecArray;
-    const entry: ApiKeyEntry = { name: name as string, sha256: (hash as string).toLowerCase() };
-    const parts = limit === undefined ? null : apiKeyLimit.exec(limit);
-    if (parts) entry.limit = { max: Number(parts[1]), window: parts[2] as string };
-    return entry;
-  });
-  const names = entries.map((e) => e.name);
-  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
-  if (repeated.length > 0) ctx.issues.push({ code: 'custom', message: `names must be unique (repeated: ${repeated.join(', ')})`, input: '' });
-  return entries;
-});
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -254,6 +180,7 @@ const schema = z.object({
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),
   UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(100),
+  UPSTREAM_BUDGET_WINDOW: rateLimitWindow.default('1h'),
   ORG_UPSTREAM_BULK_PER_HOUR: positiveInt.default(50),
   ORG_UPSTREAM_SINGLE_PER_HOUR: positiveInt.default(250),
   ORG_UPSTREAM_BUDGET_SCOPE: z.enum(['instance', 'organization']).default('instance'),
@@ -280,6 +207,14 @@ type Env = Record<string, string | undefined>;
 const withoutBlanks = (env: Env): Env =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
 
+const HOUR_MS = 3_600_000;
+
+/** Whether an API URL points at Clerk itself rather than an emulator or proxy. */
+const isClerkHost = (url: string): boolean => {
+  const host = new URL(url).hostname;
+  return host === 'clerk.com' || host.endsWith('.clerk.com');
+};
+
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = withoutBlanks(rawEnv);
   const parsed = schema.safeParse(env);
@@ -299,6 +234,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
     problems.push(`UPSTREAM_TIMEOUT_MS=${e.UPSTREAM_TIMEOUT_MS}: expected below REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) so a slow Clerk call can still be answered`);
   }
+  const budgetWindowMs = windowMs(e.UPSTREAM_BUDGET_WINDOW);
+  if (budgetWindowMs < HOUR_MS && e.CLERK_SECRET_KEY && isClerkHost(e.CLERK_API_URL)) {
+    // Clerk counts an hour: a shorter window would spend its allowance several times over and earn 429s.
+    problems.push(
+      `UPSTREAM_BUDGET_WINDOW=${JSON.stringify(e.UPSTREAM_BUDGET_WINDOW)}: shorter than Clerk's hour while CLERK_API_URL is Clerk (${new URL(e.CLERK_API_URL).host}); ` +
+        `expected ${EXPECTED_FORMS['UPSTREAM_BUDGET_WINDOW']}, of at least 1h against Clerk`,
+    );
+  }
   const production = e.NODE_ENV === 'production';
   if (production && !e.CLERK_SECRET_KEY) {
     // Demo mode hands an API key to whoever opens GraphiQL; it has no place in production.
@@ -312,55 +255,65 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port: e.PORT,
-    host: e.HOST ?? (e.CLERK_SECRET_KEY ? '0.0.0.0' : '127.0.0.1'),
-    nodeEnv: e.NODE_ENV,
-    logLevel: e.LOG_LEVEL,
-    otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && new URL('v1/traces', e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/*$/, '/')).href),
-    otelServiceName: e.OTEL_SERVICE_NAME,
-    clerkSecretKey: e.CLERK_SECRET_KEY,
-    clerkApiUrl: e.CLERK_API_URL,
-    clerkJwtKey: e.CLERK_JWT_KEY,
-    clerkAuthorizedParties: e.CLERK_AUTHORIZED_PARTIES,
-    clerkM2mAudience: e.CLERK_M2M_AUDIENCE,
-    inviterRoles: e.INVITER_ROLES,
-    inviterPermissions: e.INVITER_PERMISSIONS,
-    orgInviterRoles: e.ORG_INVITER_ROLES,
-    orgInviterPermissions: e.ORG_INVITER_PERMISSIONS,
-    inviterMachines: e.INVITER_MACHINES,
-    inviterOrgs: e.INVITER_ORGS,
-    apiKeys: e.GATEWAY_API_KEYS,
-    corsOrigins: e.CORS_ORIGINS,
-    allowedRedirectOrigins: e.ALLOWED_REDIRECT_ORIGINS,
-    maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
-    maxQueryDepth: e.MAX_QUERY_DEPTH,
-    maxQueryAliases: e.MAX_QUERY_ALIASES,
-    maxQueryCost: e.MAX_QUERY_COST,
-    graphiql: e.GRAPHIQL ?? !production,
-    metrics: e.METRICS,
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
-    metricsToken: e.METRICS_TOKEN,
-    metricsOperationNames: e.METRICS_OPERATION_NAMES,
-    introspection: e.INTROSPECTION ?? !production,
-    batchWindowMs: e.BATCH_WINDOW_MS,
-    batchWindowMaxMs: e.BATCH_WINDOW_MAX_MS,
-    maxInvitationsPerRequest: e.MAX_INVITATIONS_PER_REQUEST,
-    maxPendingInvitations: e.MAX_PENDING_INVITATIONS,
-    upstreamBulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
-    upstreamSinglePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
-    orgUpstreamBulkPerHour: e.ORG_UPSTREAM_BULK_PER_HOUR,
-    orgUpstreamSinglePerHour: e.ORG_UPSTREAM_SINGLE_PER_HOUR,
-    orgUpstreamBudgetScope: e.ORG_UPSTREAM_BUDGET_SCOPE,
-    upstreamChannels: e.UPSTREAM_CHANNELS,
-    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
-    upstreamGeneralPer10s: e.UPSTREAM_GENERAL_PER_10S,
-    upstreamGeneralReservePercent: e.UPSTREAM_GENERAL_RESERVE_PERCENT,
-    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-    redisUrl: e.REDIS_URL,
-    rateLimitMax: e.RATE_LIMIT_MAX,
-    rateLimitWindow: e.RATE_LIMIT_WINDOW,
-    rateLimitSession: { max: e.RATE_LIMIT_SESSION_MAX, window: e.RATE_LIMIT_SESSION_WINDOW },
-    rateLimitMachine: { max: e.RATE_LIMIT_MACHINE_MAX, window: e.RATE_LIMIT_MACHINE_WINDOW },
+    server: {
+      port: e.PORT,
+      host: e.HOST ?? (e.CLERK_SECRET_KEY ? '0.0.0.0' : '127.0.0.1'),
+      nodeEnv: e.NODE_ENV,
+      logLevel: e.LOG_LEVEL,
+      corsOrigins: e.CORS_ORIGINS,
+      graphiql: e.GRAPHIQL ?? !production,
+      introspection: e.INTROSPECTION ?? !production,
+      maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    },
+    telemetry: {
+      tracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && new URL('v1/traces', e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/*$/, '/')).href),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
+    clerk: {
+      secretKey: e.CLERK_SECRET_KEY,
+      apiUrl: e.CLERK_API_URL,
+      jwtKey: e.CLERK_JWT_KEY,
+      authorizedParties: e.CLERK_AUTHORIZED_PARTIES,
+      m2mAudience: e.CLERK_M2M_AUDIENCE,
+    },
+    access: {
+      apiKeys: e.GATEWAY_API_KEYS,
+      inviterRoles: e.INVITER_ROLES,
+      inviterPermissions: e.INVITER_PERMISSIONS,
+      inviterMachines: e.INVITER_MACHINES,
+      inviterOrgs: e.INVITER_ORGS,
+      orgInviterRoles: e.ORG_INVITER_ROLES,
+      orgInviterPermissions: e.ORG_INVITER_PERMISSIONS,
+    },
+    query: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_QUERY_ALIASES, maxCost: e.MAX_QUERY_COST },
+    metrics: {
+      enabled: e.METRICS,
+      port: e.METRICS_PORT,
+      host: e.METRICS_HOST,
+      token: e.METRICS_TOKEN,
+      operationNames: e.METRICS_OPERATION_NAMES,
+    },
+    invitations: { maxPerRequest: e.MAX_INVITATIONS_PER_REQUEST, allowedRedirectOrigins: e.ALLOWED_REDIRECT_ORIGINS },
+    batching: { windowMs: e.BATCH_WINDOW_MS, windowMaxMs: e.BATCH_WINDOW_MAX_MS, maxPending: e.MAX_PENDING_INVITATIONS },
+    upstream: {
+      bulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
+      singlePerHour: e.UPSTREAM_SINGLE_PER_HOUR,
+      budgetWindowMs,
+      orgBulkPerHour: e.ORG_UPSTREAM_BULK_PER_HOUR,
+      orgSinglePerHour: e.ORG_UPSTREAM_SINGLE_PER_HOUR,
+      orgBudgetScope: e.ORG_UPSTREAM_BUDGET_SCOPE,
+      channels: e.UPSTREAM_CHANNELS,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      generalPer10s: e.UPSTREAM_GENERAL_PER_10S,
+      generalReservePercent: e.UPSTREAM_GENERAL_RESERVE_PERCENT,
+    },
+    callerLimits: {
+      max: e.RATE_LIMIT_MAX,
+      window: e.RATE_LIMIT_WINDOW,
+      session: { max: e.RATE_LIMIT_SESSION_MAX, window: e.RATE_LIMIT_SESSION_WINDOW },
+      machine: { max: e.RATE_LIMIT_MACHINE_MAX, window: e.RATE_LIMIT_MACHINE_WINDOW },
+    },
+    redis: { url: e.REDIS_URL },
   };
 }

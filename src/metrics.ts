@@ -114,7 +114,7 @@ export class GatewayMetrics {
     for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     new Gauge({
       name: 'gateway_upstream_budget_remaining',
-      help: "Calls left in Clerk's hourly allowance per channel (-1 while the budget store is unreachable).",
+      help: "Calls left in Clerk's hourly allowance per channel, over UPSTREAM_BUDGET_WINDOW (-1 while the budget store is unreachable).",
       labelNames: ['channel'],
       registers: [this.registry],
       async collect() {

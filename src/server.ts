@@ -62,11 +62,11 @@ const NOBODY: Caller = { id: 'anonymous', kind: 'anonymous' };
 /** Composes the yoga server; behaviour lives in the plugins and modules it names. */
 export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   const { config, services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders } = options;
-  const callerOverride = callerLimitPolicy({ apiKeys: config.apiKeys, session: config.rateLimitSession, machine: config.rateLimitMachine });
+  const callerOverride = callerLimitPolicy({ apiKeys: config.access.apiKeys, session: config.callerLimits.session, machine: config.callerLimits.machine });
   const limitOptions = {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
-    override: { max: config.rateLimitMax, window: config.rateLimitWindow },
+    override: { max: config.callerLimits.max, window: config.callerLimits.window },
     callerOverride: (context: GatewayContext) => callerOverride(context.caller),
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     // Organization invitations are invitations too: the same overrides and per-caller limits, counted apart.
@@ -84,7 +84,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: guarded,
     logging: forYoga(logger),
-    graphiql: config.graphiql && {
+    graphiql: config.server.graphiql && {
       ...graphiqlDefaults(graphiqlHeaders),
       title: 'Clerk invitation gateway',
     },
@@ -92,7 +92,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     // Loaded on the first page asked for: its scripts are tens of MB in memory, which a gateway
     // without GraphiQL (production) never needs.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)),
-    landingPage: config.graphiql,
+    landingPage: config.server.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
     // useRequestBodyLimit below replaces yoga's limiter, which streams every body.
@@ -108,12 +108,12 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     }),
     plugins: [
       // First, so the request span covers every other plugin's work.
-      config.otlpTracesUrl !== undefined && useTracing(),
+      config.telemetry.tracesUrl !== undefined && useTracing(),
       useRequestId(),
       useRequestLogging({ logger }),
       useHealthChecks({ notReadyReasons }),
-      config.metrics && useMetrics({ registry: services.metrics.registry, operationNames: config.metricsOperationNames, token: config.metricsToken }),
-      useCors({ origins: config.corsOrigins }),
+      config.metrics.enabled && useMetrics({ registry: services.metrics.registry, operationNames: config.metrics.operationNames, token: config.metrics.token }),
+      useCors({ origins: config.server.corsOrigins }),
       useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations', 'Mutation.createOrganizationInvitations': 'organization-invitations' } }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
@@ -121,17 +121,17 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       // Before the armor limits, whose token counting happens inside the recursive parse.
       useValueNestingLimit(),
       useOperationLimits({
-        maxDepth: config.maxQueryDepth,
-        maxAliases: config.maxQueryAliases,
-        maxCost: config.maxQueryCost,
-        blockFieldSuggestions: !config.introspection,
+        maxDepth: config.query.maxDepth,
+        maxAliases: config.query.maxAliases,
+        maxCost: config.query.maxCost,
+        blockFieldSuggestions: !config.server.introspection,
       }),
-      useSingleCreateInvitations({ maxInvitationsPerRequest: config.maxInvitationsPerRequest }),
-      !config.introspection && useDisableIntrospection(),
+      useSingleCreateInvitations({ maxInvitationsPerRequest: config.invitations.maxPerRequest }),
+      !config.server.introspection && useDisableIntrospection(),
       // Which error statuses reach the response depends on the media type the client accepts.
       useGraphQLOverHttpStatus(),
       // Last, where yoga's own limiter sat: after authentication and after the body parser is chosen.
-      useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
+      useRequestBodyLimit({ maxBytes: config.server.maxRequestBodyBytes }),
     ],
   });
 }

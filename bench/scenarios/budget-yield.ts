@@ -1,5 +1,5 @@
 import type { ChannelPolicy } from '../../src/batcher/channel-policy.ts';
-import { batchWindowCapMs } from '../../src/batcher/batcher.ts';
+import { configuredBatchWindowCapMs } from '../../src/config-warnings.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
@@ -75,8 +75,8 @@ export async function runBudgetYield({ quick }: { quick: boolean }): Promise<Sce
   const hours = quick ? 1 : 3;
   const config = loadConfig({});
   // The same window the gateway uses: its cap leaves an item time for its call and one more.
-  const { batchWindowMs } = config;
-  const batchWindowMaxMs = batchWindowCapMs(config);
+  const batchWindowMs = config.batching.windowMs;
+  const batchWindowMaxMs = configuredBatchWindowCapMs(config);
   let clock = new SimClock(Date.UTC(2030, 0, 1));
   const emulator = await startEmulator({ port: 0, limits: CLERK_LIMITS, now: () => clock.now() });
   const rows: Cell[][] = [];

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
 import { Backstop } from './backstop.ts';
+import { BatchWindow } from './batch-window.ts';
 import { noTimeLeft } from './outcomes.ts';
 import { scrub } from '../logger.ts';
 import { currentSpanContext, inBatchSpan } from '../telemetry/tracing.ts';
@@ -52,7 +53,10 @@ export interface BatcherOptions {
   send: (items: InvitationParams[], deadline: number, tags: BatchTags) => Promise<InvitationOutcome[]>;
   /** How long an item may take from load() to its answer, all retries included. */
   requestTimeoutMs: number;
-  /** How long the first item of a batch waits for company when the budget is plentiful. */
+  /**
+   * How long the first item of a batch waits for company when the budget is plentiful; the batch then
+   * stays open while items keep joining less than this apart (a burst), up to `windowMaxMs`.
+   */
   windowMs: number;
   /** The longest wait, reached as the bulk allowance runs out, so scarce calls go out fuller. */
   windowMaxMs: number;
@@ -77,18 +81,13 @@ const CARRIED_OVER: Record<'USER_EXISTS' | 'NOT_ALLOWED' | 'ALREADY_MEMBER', str
   ALREADY_MEMBER: 'The address is already a member of the organization.',
 };
 
-interface OpenBatch {
-  size: number;
-  fire: () => void;
-}
-
 /**
  * One long-lived DataLoader for all requests, so calls from different requests and callers share
  * bulk calls. `cache: false` because a mutation must run every time it is asked for.
  */
 export class InvitationBatcher {
   private readonly loader: DataLoader<BatchKey, InvitationOutcome>;
-  private open: OpenBatch | undefined;
+  private open: BatchWindow | undefined;
   private pendingCount = 0;
   private readonly inFlight = new Map<string, Promise<InvitationOutcome>>();
   private readonly batchesInFlight = new Set<Promise<unknown>>();
@@ -138,7 +137,10 @@ export class InvitationBatcher {
     // load() joins the open batch or opens one (calling schedule) synchronously, so `open` is this
     // key's batch. A full batch leaves at once instead of waiting out its window.
     const batch = this.open;
-    if (batch && ++batch.size >= MAX_BULK_ITEMS) batch.fire();
+    if (batch) {
+      batch.join(key.deadline);
+      if (++batch.size >= MAX_BULK_ITEMS) batch.fire();
+    }
     const release = () => {
       this.pendingCount--;
       if (this.inFlight.get(address) === settled) this.inFlight.delete(address);
@@ -199,26 +201,32 @@ export class InvitationBatcher {
   }
 
   /**
-   * DataLoader calls this once per new batch, at its first key. The window is measured from that key,
-   * so no item waits longer than the window; a timer (not the microtask queue) is what lets items from
-   * other HTTP requests, which arrive in later I/O callbacks, join.
+   * DataLoader calls this once per new batch, at its first key. The batch waits its window from that
+   * key and then as long as items keep joining less than the base window apart, up to the cap and
+   * never past what its items' deadlines allow (see BatchWindow); a timer (not the microtask queue) is
+   * what lets items from other HTTP requests, which arrive in later I/O callbacks, join.
    */
   private schedule(dispatch: () => void): void {
     const openedAt = performance.now();
     const blocked = this.options.blocked;
-    const windowMs = this.hurry || blocked?.known() ? 0 : batchWindowMs(this.options.windowMs, this.options.windowMaxMs, this.options.scarcity());
-    const batch: OpenBatch = {
-      size: 0,
-      fire: () => {
-        clearTimeout(timer);
+    // Shutdown, or no channel can take a call: nothing is worth waiting for.
+    const noWait = this.hurry || blocked?.known();
+    const windowMs = noWait ? 0 : batchWindowMs(this.options.windowMs, this.options.windowMaxMs, this.options.scarcity());
+    const batch: BatchWindow = new BatchWindow(
+      {
+        windowMs,
+        quietMs: noWait ? 0 : this.options.windowMs,
+        capMs: noWait ? 0 : this.options.windowMaxMs,
+        // The same room the cap keeps for a fresh item: its call and one more (isolation, a resend).
+        keepMs: 2 * (this.options.minCallMs ?? 0),
+      },
+      // BatchWindow leaves once, whether by its timers or by the tenth key; DataLoader dispatches once.
+      () => {
         if (this.open === batch) this.open = undefined;
-        // fire() can be reached by the timer and by the tenth key; DataLoader must dispatch only once.
-        batch.fire = () => {};
         this.options.onBatch?.(batch.size, performance.now() - openedAt);
         dispatch();
       },
-    };
-    const timer = setTimeout(() => batch.fire(), windowMs);
+    );
     this.open = batch;
     // A fresh replica has not seen the budget yet: one look (no spending) per batch settles it.
     if (windowMs > 0 && blocked) void blocked.check().then((none) => none && batch.fire(), () => {});

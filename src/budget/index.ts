@@ -16,4 +16,4 @@ export { RedisGeneralBudget, type RedisGeneralBudgetOptions } from './general-re
 export { MemoryBudget } from './memory-budget.ts';
 export { budgetKeys, RedisBudget, type RedisBudgetOptions } from './redis-budget.ts';
 export type { BudgetDecision, Channel, ChannelStatus, UpstreamBudget } from './types.ts';
-export { type BudgetLimits, type BudgetWindowOptions, DEFAULT_BUDGET_MARGIN_MS } from './window.ts';
+export { type BudgetLimits, type BudgetWindowOptions, budgetWindowMs, DEFAULT_BUDGET_MARGIN_MS, HOUR_MS } from './window.ts';

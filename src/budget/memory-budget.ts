@@ -64,6 +64,7 @@ export class MemoryBudget implements UpstreamBudget {
       channel,
       limit: log.limit,
       remaining: log.limit - log.spends.length,
+      windowMs: this.windowMs,
       resetAt: oldest === undefined ? null : oldest + this.windowMs,
       pausedUntil: log.pausedUntil > now ? log.pausedUntil : null,
     };

@@ -102,7 +102,7 @@ return reply
 /**
  * Clerk's allowance shared by every replica that uses the same Redis and secret key.
  *
- * Each channel keeps a sliding one-hour log of spends and admits a take only if the log then holds at
+ * Each channel keeps a sliding one-hour log of spends (or one as long as the configured window) and admits a take only if the log then holds at
  * most `limit` spends. That is never looser than how Clerk might count: a fixed clock-hour window is a
  * part of our sliding hour, so it cannot hold more; and a token bucket of `limit` refilling `limit` per
  * hour holds at least `limit - (spends in the last hour)` tokens. So our own traffic cannot earn a 429;
@@ -166,11 +166,12 @@ export class RedisBudget implements UpstreamBudget {
         channel,
         limit,
         remaining: Math.max(0, limit - used!),
+        windowMs: this.windowMs,
         resetAt: oldest! >= 0 ? oldest! + this.windowMs : null,
         pausedUntil: paused! > now! ? paused! : null,
       };
     } catch {
-      return { channel, limit, remaining: 0, resetAt: null, pausedUntil: null, unavailable: true };
+      return { channel, limit, remaining: 0, windowMs: this.windowMs, resetAt: null, pausedUntil: null, unavailable: true };
     }
   }
 

@@ -1,4 +1,4 @@
-/** The two upstream channels, each with its own hourly allowance at Clerk. */
+/** The two upstream channels, each with its own hourly allowance at Clerk (per budget window). */
 export type Channel = 'bulk' | 'single';
 
 export type BudgetDecision =
@@ -10,6 +10,8 @@ export interface ChannelStatus {
   channel: Channel;
   limit: number;
   remaining: number;
+  /** How long each spend is counted: the budget window (an hour unless configured) plus its margin. */
+  windowMs: number;
   /** When the oldest spend in the window leaves it (a call is admitted again), or null when nothing is spent. */
   resetAt: number | null;
   /** Set while Clerk asked us to back off (a 429 with Retry-After). */
@@ -19,7 +21,7 @@ export interface ChannelStatus {
 }
 
 /**
- * Clerk's hourly allowance per channel for one Clerk instance. Implementations are atomic: two
+ * Clerk's hourly allowance per channel for one Clerk instance, counted over the budget window. Implementations are atomic: two
  * replicas calling `take` at once never both get the last unit.
  */
 export interface UpstreamBudget {

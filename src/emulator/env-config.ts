@@ -14,6 +14,8 @@ export interface EmulatorEnvConfig {
   orgBulkPerHour?: number;
   orgSinglePerHour?: number;
   orgLimitScope?: OrgLimitScope;
+  /** The window the `*_PER_HOUR` limits count over, in ms (EMULATOR_BUDGET_WINDOW). */
+  windowMs?: number;
   orgDuplicateInvitation?: OrgDuplicateInvitation;
 }
 
@@ -34,6 +36,20 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A window in the gateway's notation (`500ms`, `30s`, `15m`, `1h`, `1d`), so both can be set alike. */
+function window(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new RangeError(`${name} must be a number and a unit above zero, like 500ms, 30s, 15m, 1h or 1d, got ${JSON.stringify(raw)}`);
+  }
+  return ms;
 }
 
 /** Reads and checks the `EMULATOR_*` variables; throws a RangeError naming the variable and value. */
@@ -57,6 +73,7 @@ export function parseEmulatorEnv(env: NodeJS.ProcessEnv = process.env): Emulator
     orgBulkPerHour: integer(env, 'EMULATOR_ORG_BULK_PER_HOUR', 1, 1_000_000),
     orgSinglePerHour: integer(env, 'EMULATOR_ORG_SINGLE_PER_HOUR', 1, 1_000_000),
     orgLimitScope: oneOf(env, 'EMULATOR_ORG_LIMIT_SCOPE', ['instance', 'organization'] as const),
+    windowMs: window(env, 'EMULATOR_BUDGET_WINDOW'),
     orgDuplicateInvitation: oneOf(env, 'EMULATOR_ORG_DUPLICATE_INVITATION', ['refuse', 'reuse'] as const),
   };
 }

@@ -3,8 +3,9 @@
  * EMULATOR_HOST (default 127.0.0.1), EMULATOR_SECRET_KEYS (comma list; one is generated when unset),
  * EMULATOR_BULK_PER_HOUR, EMULATOR_SINGLE_PER_HOUR, EMULATOR_CLOCK_OFFSET_MS (ms Clerk's clock runs
  * ahead of real time, negative for behind), EMULATOR_ORG_BULK_PER_HOUR, EMULATOR_ORG_SINGLE_PER_HOUR,
- * EMULATOR_ORG_LIMIT_SCOPE (instance | organization) and EMULATOR_ORG_DUPLICATE_INVITATION
- * (refuse | reuse). Control routes are on.
+ * EMULATOR_ORG_LIMIT_SCOPE (instance | organization), EMULATOR_BUDGET_WINDOW (the window the four
+ * per-hour limits count over, like the gateway's UPSTREAM_BUDGET_WINDOW: 10s, 1h; default 1h) and
+ * EMULATOR_ORG_DUPLICATE_INVITATION (refuse | reuse). Control routes are on.
  */
 import { startEmulator } from './emulator.ts';
 import { parseEmulatorEnv } from './env-config.ts';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       orgBulkPerHour: config.orgBulkPerHour,
       orgSinglePerHour: config.orgSinglePerHour,
       orgLimitScope: config.orgLimitScope,
+      windowMs: config.windowMs,
     },
     orgDuplicateInvitation: config.orgDuplicateInvitation,
     clockOffsetMs: config.clockOffsetMs,

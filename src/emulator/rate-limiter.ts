@@ -1,6 +1,6 @@
 /**
  * Per-instance sliding-window limits. Clerk documents the invitation limits as requests per hour per
- * instance (for organization invitations the scope is not documented) and blocks with `429` plus
+ * instance (the window can be shortened, `limits.windowMs`, so tests run an hour in seconds) (for organization invitations the scope is not documented) and blocks with `429` plus
  * `Retry-After` seconds; a log of admitted calls gives an exact "seconds until the next call is
  * admitted" for that header.
  */
@@ -31,7 +31,7 @@ class SlidingWindow {
 
 export type LimitDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number };
 
-const NUMERIC_DEFAULTS = { bulkPerHour: 25, singlePerHour: 100, orgBulkPerHour: 50, orgSinglePerHour: 250 };
+const NUMERIC_DEFAULTS = { bulkPerHour: 25, singlePerHour: 100, orgBulkPerHour: 50, orgSinglePerHour: 250, windowMs: HOUR_MS };
 const SCOPES = ['instance', 'organization'] as const;
 
 export type ResolvedLimits = typeof NUMERIC_DEFAULTS &
@@ -65,8 +65,8 @@ export class InstanceLimiter {
   private readonly orgWindows = new Map<string, { bulk: SlidingWindow; single: SlidingWindow }>();
 
   constructor(private readonly limits: ResolvedLimits) {
-    this.bulk = new SlidingWindow(limits.bulkPerHour, HOUR_MS);
-    this.single = new SlidingWindow(limits.singlePerHour, HOUR_MS);
+    this.bulk = new SlidingWindow(limits.bulkPerHour, limits.windowMs);
+    this.single = new SlidingWindow(limits.singlePerHour, limits.windowMs);
     this.general = limits.generalPer10s ? new SlidingWindow(limits.generalPer10s, 10_000) : undefined;
   }
 
@@ -75,8 +75,8 @@ export class InstanceLimiter {
     let pair = this.orgWindows.get(key);
     if (!pair) {
       pair = {
-        bulk: new SlidingWindow(this.limits.orgBulkPerHour, HOUR_MS),
-        single: new SlidingWindow(this.limits.orgSinglePerHour, HOUR_MS),
+        bulk: new SlidingWindow(this.limits.orgBulkPerHour, this.limits.windowMs),
+        single: new SlidingWindow(this.limits.orgSinglePerHour, this.limits.windowMs),
       };
       this.orgWindows.set(key, pair);
     }

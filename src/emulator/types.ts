@@ -190,6 +190,11 @@ export interface EmulatorLimits {
   orgSinglePerHour?: number;
   /** Whether the two organization windows are per instance (default) or per organization. */
   orgLimitScope?: OrgLimitScope;
+  /**
+   * The window, in ms, the four `*PerHour` limits count over; default 3_600_000 (Clerk's hour). A
+   * shorter one runs "an hour" in seconds against a gateway whose UPSTREAM_BUDGET_WINDOW matches.
+   */
+  windowMs?: number;
 }
 
 export interface EmulatorOptions {

@@ -6,7 +6,9 @@ import type { Logger } from '../logger.ts';
 import { requestIdOf } from './use-request-id.ts';
 
 export interface AuthenticationOptions {
+  /** Turns the request's one credential into a caller or a reason it failed (see `createAuthenticator`). */
   authenticate: Authenticate;
+  /** Receives one line per request: `debug` for an admitted caller, `info` with the reason for a refusal. */
   logger: Logger;
 }
 
@@ -26,9 +28,13 @@ function publicMessage(outcome: Extract<AuthOutcome, { ok: false }>): string | u
 }
 
 /**
+ * Admits or refuses the caller of every GraphQL request, in `onRequestParse` (before the body is read).
+ *
  * Every GraphQL request needs a credential; without a valid one it ends here with 401 before its
  * body is parsed, so it reaches neither Clerk, nor the budget, nor the caller limits. The reason goes
  * to the log (the credential never does); the caller learns only what helps it recover.
+ * Credentials that cannot be checked now (`status: 503`, Clerk unreachable) answer 503
+ * SERVICE_UNAVAILABLE with `Retry-After: 5` rather than a 401 that would sign the user out.
  */
 export function useAuthentication({ authenticate, logger }: AuthenticationOptions): Plugin {
   return {

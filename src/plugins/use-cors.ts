@@ -3,16 +3,24 @@ import { CSRF_HEADERS } from '../auth/credentials.ts';
 import { RATE_LIMIT_HEADERS } from './use-rate-limit-headers.ts';
 
 export interface CorsOptions {
-  /** CORS_ORIGINS: exact origins, or `*` for any origin without cookies. Empty: same-origin only. */
+  /**
+   * CORS_ORIGINS: exact origins (scheme, host and port, compared as strings), or `*` for any origin
+   * without cookies. Empty: same-origin only.
+   */
   origins: readonly string[];
-  /** @default 600 */
+  /**
+   * How long a browser may cache a preflight answer (`Access-Control-Max-Age`).
+   * @default 600
+   */
   maxAgeSeconds?: number;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'x-api-key', 'x-request-id', 'idempotency-key', ...CSRF_HEADERS].join(', ');
 
 /**
- * Cross-origin access for an allowlist only. Written here rather than taken from yoga's `cors` option,
+ * Cross-origin access for an allowlist only: ends every OPTIONS request in `onRequest` with a 204
+ * preflight answer, and adds the grant to every response in `onResponse` (`Vary: Origin` always).
+ * Written here rather than taken from yoga's `cors` option,
  * which allows every origin with credentials when unconfigured and answers a non-listed origin with
  * `Access-Control-Allow-Origin: null`, a value sandboxed frames and file: pages match.
  */

@@ -13,6 +13,9 @@ export class CsrfBlockedError extends GatewayError {
 }
 
 /**
+ * Refuses, in `onRequestParse`, cookie-authenticated requests a browser would send without a preflight
+ * (403 CSRF_BLOCKED). Takes no options.
+ *
  * CSRF protection for callers that authenticate with Clerk's `__session` cookie: the request must be
  * one a browser preflights (see `isPreflighted`), which another site cannot get past CORS. Callers that
  * send a header credential are not affected, since a header already forces the preflight. Runs before

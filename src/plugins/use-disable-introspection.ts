@@ -1,7 +1,10 @@
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-/** INTROSPECTION=false: `__schema` and `__type` fail validation; `__typename` still works. */
+/**
+ * Refuses introspection at validation (`onValidate`), for INTROSPECTION=false: `__schema` and `__type`
+ * fail validation; `__typename` still works. Takes no options.
+ */
 export function useDisableIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {

@@ -57,6 +57,9 @@ function adjust(result: ExecutionResult): ExecutionResult {
 }
 
 /**
+ * Decides, in `onResultProcess` (after execution, before the response is built), which error status
+ * reaches the response. Takes no options.
+ *
  * Sets response statuses by the media type the client accepts, following GraphQL over HTTP
  * (https://graphql.github.io/graphql-over-http/draft/#sec-Status-Codes). The error classes keep
  * one status each; this is the one place that decides whether the response carries it.

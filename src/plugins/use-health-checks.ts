@@ -1,18 +1,27 @@
 import type { Plugin } from 'graphql-yoga';
 
 export interface HealthCheckOptions {
-  /** Resolves to the reasons the gateway cannot serve now; empty when ready. */
+  /**
+   * Resolves to the reasons the gateway cannot serve now; empty when ready. Asked on every `/readyz`
+   * request, never for `/healthz`; a rejection answers 503 with the reason `readiness check failed`.
+   */
   notReadyReasons: () => Promise<string[]>;
 }
 
-/** `/healthz`: the process answers. `/readyz`: it can do useful work (load balancers route on this). */
+/**
+ * Answers the probes in `onRequest`, before anything else runs, matching the path only (any method,
+ * any query string): `/healthz`, the process answers (200 `{status: 'ok'}`); `/readyz`, it can do
+ * useful work (200 `{status: 'ready', reasons: []}` or 503 `{status: 'not ready', reasons}`; load
+ * balancers route on this).
+ */
 export function useHealthChecks({ notReadyReasons }: HealthCheckOptions): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname === '/healthz') {
         endResponse(fetchAPI.Response.json({ status: 'ok' }));
       } else if (url.pathname === '/readyz') {
-        const reasons = await notReadyReasons();
+        // A broken check is a reason not to take traffic, and the balancer still gets an answer it can read.
+        const reasons = await notReadyReasons().catch(() => ['readiness check failed']);
         const ready = reasons.length === 0;
         endResponse(fetchAPI.Response.json({ status: ready ? 'ready' : 'not ready', reasons }, { status: ready ? 200 : 503 }));
       }

@@ -7,10 +7,20 @@ import { bearerMatches } from '../metrics-server.ts';
 export interface MetricsOptions {
   /** The registry holding the gateway's own metrics; yoga's request metrics join it. */
   registry: Registry;
-  /** Operation names besides the client's own documents that get a series of their own. */
+  /**
+   * Operation names besides the client's own documents that get a series of their own.
+   * @default []
+   */
   operationNames?: readonly string[];
-  /** Set: `/metrics` on this port answers a `Bearer` with this token. Unset: not served here. */
+  /**
+   * Set: `/metrics` on this port answers a `Bearer` with this token. Unset: not served here.
+   * @default undefined
+   */
   token?: string;
+  /**
+   * The path that serves the metrics when `token` is set.
+   * @default '/metrics'
+   */
   endpoint?: string;
 }
 
@@ -65,6 +75,9 @@ interface OperationSeries {
 }
 
 /**
+ * Counts every GraphQL request (from parse to the response) and, with a token, serves the registry in
+ * `onRequest`.
+ *
  * Prometheus metrics: request metrics under `gateway_` (the series @graphql-yoga/plugin-prometheus
  * made, with the same names, labels and meaning), next to the gateway's own (invitations, upstream
  * calls, batches, budget, queue). Every value is written once per request, in onResponse, through

@@ -59,7 +59,9 @@ function queryCostRule(maxCost: number): ValidationRule {
 
 /**
  * Refuses documents that are expensive to parse, validate or run, at validation time, before any
- * resolver (and so before any rate-limit count or Clerk call). Introspection is exempt from depth and
+ * resolver (and so before any rate-limit count or Clerk call): 400 GRAPHQL_VALIDATION_FAILED.
+ * Besides the options, two fixed limits apply: more than 20,000 tokens is refused while parsing
+ * (400 GRAPHQL_PARSE_FAILED), and more than 50 directives at validation. Introspection is exempt from depth and
  * cost, as GraphiQL's own query is deep; the INTROSPECTION switch decides whether it may run at all.
  */
 export function useOperationLimits({ maxDepth, maxAliases, maxCost, blockFieldSuggestions }: OperationLimitOptions): Plugin {

@@ -10,7 +10,10 @@ import type { RateLimitReport } from '../limiter/index.ts';
 export const RATE_LIMIT_HEADERS = ['RateLimit', 'RateLimit-Policy'] as const;
 
 export interface RateLimitHeadersOptions {
-  /** Policy name per limited field coordinate; fields not named here get no headers. */
+  /**
+   * Policy name per limited field coordinate (`Mutation.createInvitations`); fields not named here get
+   * no headers. Names must be printable ASCII, or the plugin throws a TypeError when created.
+   */
   policies: Readonly<Record<string, string>>;
 }
 
@@ -45,7 +48,10 @@ export function rateLimitFields(policy: string, report: RateLimitReport): { poli
   };
 }
 
-/** Sets the fields on responses of requests whose limited field was checked. */
+/**
+ * Sets the fields, in `onResponse`, on responses of requests whose limited field was checked (the last
+ * report of the request counts, error answers included); other responses are left alone.
+ */
 export function useRateLimitHeaders({ policies }: RateLimitHeadersOptions): Plugin {
   for (const name of Object.values(policies)) sfString(name);
   return {

@@ -15,7 +15,11 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
-/** Returns the request id on every response so a caller can quote it when reporting a problem. */
+/**
+ * Returns the request id as `X-Request-Id` on every response (`onResponse`, refusals and unknown paths
+ * included) so a caller can quote it when reporting a problem. Takes no options: the caller's id is
+ * kept when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, and a fresh UUID replaces anything else.
+ */
 export function useRequestId(): Plugin {
   return {
     onResponse({ request, response }) {

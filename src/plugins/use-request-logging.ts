@@ -27,10 +27,17 @@ function record(request: Request, name: string) {
 }
 
 /**
- * One structured line per request, carrying the request id that the response header and Clerk call logs
- * share. Below `info` nothing is gathered for it: a request started while the line was off is not logged.
+ * Writes one structured `info` line per request when its response is ready (`onResponse`), carrying the
+ * request id that the response header and Clerk call logs share. Probes and scrapes (`/healthz`,
+ * `/readyz`, `/metrics`) are left out; a batch names at most its first 5 operations. Below `info` nothing
+ * is gathered for it: a request started while the line was off is not logged.
  */
-export function useRequestLogging({ logger }: { logger: Logger }): Plugin<{ request?: Request }> {
+export function useRequestLogging({
+  logger,
+}: {
+  /** Receives the access lines: request id, method, path (no query string), status, ms, caller, operation names. */
+  logger: Logger;
+}): Plugin<{ request?: Request }> {
   const claimed = new WeakMap<Request, string | undefined>();
   return {
     onRequest({ request }) {

@@ -113,7 +113,10 @@ export interface SingleCreateInvitationsOptions {
   maxInvitationsPerRequest: number;
 }
 
-/** Adds {@link singleCreateInvitationsRule} to every validation, before any resolver runs. */
+/**
+ * Refuses a mutation that selects a create field beside any other field: adds
+ * {@link singleCreateInvitationsRule} to every validation (`onValidate`), before any resolver runs.
+ */
 export function useSingleCreateInvitations({ maxInvitationsPerRequest }: SingleCreateInvitationsOptions): Plugin {
   const rule = singleCreateInvitationsRule(maxInvitationsPerRequest);
   return {

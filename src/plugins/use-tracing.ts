@@ -17,7 +17,10 @@ import { TRACER_NAME } from '../telemetry/tracing.ts';
 import { requestIdOf } from './use-request-id.ts';
 
 export interface TracingPluginOptions {
-  /** Only requests to this path get a span; health probes and scrapes would drown the traces. */
+  /**
+   * Only requests to this path get a span; health probes and scrapes would drown the traces.
+   * @default '/graphql'
+   */
   endpoint?: string;
 }
 
@@ -64,6 +67,8 @@ interface RequestSpan {
 }
 
 /**
+ * Traces GraphQL requests: a span from `onRequest` to `onResponse`, and one per operation.
+ *
  * A server span per GraphQL HTTP request, continuing the caller's W3C trace context, and under it the
  * operation span of `@envelop/opentelemetry`. Register only while tracing runs (see telemetry/tracing.ts).
  */

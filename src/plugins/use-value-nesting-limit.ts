@@ -51,7 +51,13 @@ export function findTooDeep(query: string, max: number): TooDeep | undefined {
   return undefined;
 }
 
-/** Refuses, before parsing, a document nested deeper than the parser can take: 400 BAD_USER_INPUT. */
+/**
+ * Refuses, in `onParse` before graphql-js parses, a document nested deeper than the parser can take:
+ * 400 BAD_USER_INPUT naming the argument path, line and column. Strings, comments and variables do
+ * not count.
+ * @param max Brackets of any kind (`{`, `[`, `(`) the document may nest.
+ * @default MAX_DOCUMENT_NESTING (100)
+ */
 export function useValueNestingLimit(max = MAX_DOCUMENT_NESTING): Plugin {
   return {
     onParse({ params }) {

@@ -12,15 +12,16 @@ const UpstreamChannel = builder.enumType('UpstreamChannel', {
 });
 
 export const ChannelBudget = builder.objectRef<ChannelStatus>('ChannelBudget').implement({
-  description: "What is left of one channel's hourly allowance, shared by every replica.",
+  description: "What is left of one channel's hourly allowance (per budget window: UPSTREAM_BUDGET_WINDOW, an hour by default), shared by every replica.",
   fields: (t) => ({
     channel: t.field({ type: UpstreamChannel, description: 'The channel.', resolve: (s) => s.channel }),
-    limit: t.exposeInt('limit', { description: 'Calls allowed per sliding hour.' }),
-    remaining: t.exposeInt('remaining', { description: 'Calls the gateway may still make in the current hour.' }),
+    limit: t.exposeInt('limit', { description: 'Calls allowed per sliding window (an hour unless configured otherwise).' }),
+    remaining: t.exposeInt('remaining', { description: 'Calls the gateway may still make in the current window.' }),
+    windowSeconds: t.int({ description: 'How long each call is counted: the window plus a small margin for calls in flight, rounded up.', resolve: (s) => Math.ceil(s.windowMs / 1000) }),
     resetAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'When the next spent call leaves the hour, so one more call is admitted; null when nothing is spent.',
+      description: 'When the next spent call leaves the window, so one more call is admitted; null when nothing is spent.',
       resolve: (s) => (s.resetAt === null ? null : new Date(s.resetAt)),
     }),
     pausedUntil: t.field({

@@ -23,21 +23,13 @@ describe('auth and hardening settings', () => {
   it('has safe defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      clerkJwtKey: undefined,
-      clerkAuthorizedParties: [],
-      clerkM2mAudience: [],
-      inviterRoles: ['org:admin'],
-      inviterPermissions: [],
-      inviterMachines: [],
-      apiKeys: [],
-      corsOrigins: [],
-      allowedRedirectOrigins: [],
-      maxRequestBodyBytes: 1_048_576,
-      graphiql: true,
-      introspection: true,
+      clerk: { jwtKey: undefined, authorizedParties: [], m2mAudience: [] },
+      access: { inviterRoles: ['org:admin'], inviterPermissions: [], inviterMachines: [], apiKeys: [] },
+      invitations: { allowedRedirectOrigins: [] },
+      server: { corsOrigins: [], maxRequestBodyBytes: 1_048_576, graphiql: true, introspection: true },
     });
-    expect(loadConfig({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_x' })).toMatchObject({ graphiql: false, introspection: false });
-    expect(loadConfig({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_x', GRAPHIQL: 'true', INTROSPECTION: '1' })).toMatchObject({
+    expect(loadConfig({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_x' }).server).toMatchObject({ graphiql: false, introspection: false });
+    expect(loadConfig({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_x', GRAPHIQL: 'true', INTROSPECTION: '1' }).server).toMatchObject({
       graphiql: true,
       introspection: true,
     });
@@ -49,8 +41,8 @@ describe('auth and hardening settings', () => {
 
   it('takes CLERK_JWT_KEY with real newlines or \\n escapes, and normalises it', () => {
     const key = pem();
-    const multiLine = loadConfig({ CLERK_JWT_KEY: key }).clerkJwtKey;
-    expect(loadConfig({ CLERK_JWT_KEY: key.trim().replace(/\n/g, '\\n') }).clerkJwtKey).toBe(multiLine);
+    const multiLine = loadConfig({ CLERK_JWT_KEY: key }).clerk.jwtKey;
+    expect(loadConfig({ CLERK_JWT_KEY: key.trim().replace(/\n/g, '\\n') }).clerk.jwtKey).toBe(multiLine);
     expect(multiLine).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
 
@@ -90,17 +82,17 @@ describe('auth and hardening settings', () => {
       ALLOWED_REDIRECT_ORIGINS: 'https://app.example.com',
       INVITER_ROLES: 'org:admin,org:inviter',
     });
-    expect(config.apiKeys).toEqual([
+    expect(config.access.apiKeys).toEqual([
       { name: 'ci', sha256: hashApiKey('a') },
       { name: 'ops', sha256: hashApiKey('b') },
     ]);
-    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
-    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
-    expect(config.inviterRoles).toEqual(['org:admin', 'org:inviter']);
+    expect(config.server.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).server.corsOrigins).toEqual(['*']);
+    expect(config.access.inviterRoles).toEqual(['org:admin', 'org:inviter']);
   });
 
   it('takes CLERK_M2M_AUDIENCE as a list of machine ids or origins, and names a bad entry', () => {
-    expect(loadConfig({ CLERK_M2M_AUDIENCE: 'mch_gateway, https://gateway.example.com' }).clerkM2mAudience).toEqual(['mch_gateway', 'https://gateway.example.com']);
+    expect(loadConfig({ CLERK_M2M_AUDIENCE: 'mch_gateway, https://gateway.example.com' }).clerk.m2mAudience).toEqual(['mch_gateway', 'https://gateway.example.com']);
     expect(problems({ CLERK_M2M_AUDIENCE: 'mch_gateway,two words' })).toEqual([
       expect.stringMatching(/^CLERK_M2M_AUDIENCE="mch_gateway,two words": "two words" is not an audience value/),
     ]);
@@ -116,21 +108,21 @@ describe('per-caller limits', () => {
       RATE_LIMIT_SESSION_MAX: '20',
       RATE_LIMIT_MACHINE_WINDOW: '15m',
     });
-    expect(config.apiKeys).toEqual([
+    expect(config.access.apiKeys).toEqual([
       { name: 'import', sha256: hash, limit: { max: 5000, window: '1d' } },
       { name: 'ci', sha256: hashApiKey('ci') },
       { name: 'burst', sha256: hashApiKey('b'), limit: { max: 10, window: '500ms' } },
     ]);
-    expect(config.apiKeys[1]).not.toHaveProperty('limit');
-    expect(config.rateLimitSession).toEqual({ max: 20, window: undefined });
-    expect(config.rateLimitMachine).toEqual({ max: undefined, window: '15m' });
+    expect(config.access.apiKeys[1]).not.toHaveProperty('limit');
+    expect(config.callerLimits.session).toEqual({ max: 20, window: undefined });
+    expect(config.callerLimits.machine).toEqual({ max: undefined, window: '15m' });
   });
 
   it('leaves every caller on the overall default when nothing is set', () => {
     const config = loadConfig({});
-    expect([config.rateLimitMax, config.rateLimitWindow]).toEqual([undefined, undefined]);
-    expect(config.rateLimitSession).toEqual({ max: undefined, window: undefined });
-    expect(config.rateLimitMachine).toEqual({ max: undefined, window: undefined });
+    expect([config.callerLimits.max, config.callerLimits.window]).toEqual([undefined, undefined]);
+    expect(config.callerLimits.session).toEqual({ max: undefined, window: undefined });
+    expect(config.callerLimits.machine).toEqual({ max: undefined, window: undefined });
   });
 
   it.each([
@@ -223,6 +215,7 @@ const BAD_VALUES: Record<string, string[]> = {
   MAX_PENDING_INVITATIONS: ['0'],
   UPSTREAM_BULK_PER_HOUR: ['many'],
   UPSTREAM_SINGLE_PER_HOUR: ['-3'],
+  UPSTREAM_BUDGET_WINDOW: ['1 hour', '0s', '10'],
   UPSTREAM_CHANNELS: ['both'],
   ORG_UPSTREAM_BULK_PER_HOUR: ['0'],
   ORG_UPSTREAM_SINGLE_PER_HOUR: ['many'],

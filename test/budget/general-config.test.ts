@@ -14,14 +14,14 @@ const problemsOf = (env: Record<string, string>) => {
 describe('general limit settings', () => {
   it('leaves the limit to the key and half of it to the customer by default', () => {
     const config = loadConfig({});
-    expect(config.upstreamGeneralPer10s).toBeUndefined();
-    expect(config.upstreamGeneralReservePercent).toBe(50);
+    expect(config.upstream.generalPer10s).toBeUndefined();
+    expect(config.upstream.generalReservePercent).toBe(50);
   });
 
   it('takes an override and a reserve', () => {
     const config = loadConfig({ UPSTREAM_GENERAL_PER_10S: '500', UPSTREAM_GENERAL_RESERVE_PERCENT: '0' });
-    expect(config.upstreamGeneralPer10s).toBe(500);
-    expect(config.upstreamGeneralReservePercent).toBe(0);
+    expect(config.upstream.generalPer10s).toBe(500);
+    expect(config.upstream.generalReservePercent).toBe(0);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget } from '../../src/budget/create-budget.ts';
 import { budgetKeys, RedisBudget, type RedisBudgetOptions } from '../../src/budget/redis-budget.ts';
 import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, withClientOf } from '../support/redis.ts';
-import { budgetBehaviour, manualClock } from './behaviour.ts';
+import { budgetBehaviour, budgetWindowBehaviour, manualClock } from './behaviour.ts';
 
 const redisUp = await redisReachable('budget/redis-budget');
 const SECRET = 'sk_test_SuperSecretValue123';
@@ -15,6 +15,7 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
   const prefix = () => redis.prefix('budget');
 
   budgetBehaviour((clock) => budget({ clock, prefix: prefix() }));
+  budgetWindowBehaviour((clock, windowMs) => budget({ clock, windowMs, marginMs: undefined, prefix: prefix() }));
 
   it('is atomic across two connections', async () => {
     const p = prefix();
@@ -69,7 +70,7 @@ describe.skipIf(!redisUp)('RedisBudget', () => {
       const started = Date.now();
       const decision = await down.take('bulk', 1);
       expect(decision).toEqual({ ok: false, reason: 'unavailable', retryAfterMs: 2000 });
-      expect(await down.status('bulk')).toEqual({ channel: 'bulk', limit: 25, remaining: 0, resetAt: null, pausedUntil: null, unavailable: true });
+      expect(await down.status('bulk')).toEqual({ channel: 'bulk', limit: 25, remaining: 0, windowMs: 3_600_000, resetAt: null, pausedUntil: null, unavailable: true });
       await expect(down.refund('bulk', 1)).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {

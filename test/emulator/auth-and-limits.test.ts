@@ -123,7 +123,36 @@ describe('hourly limits', () => {
     await clerk.invitations.getInvitationList();
   });
 
+  it('counts the per-hour limits over a shortened window: the configured calls, a 429, a refill', async () => {
+    let clock = 1_000_000_000;
+    const em = await start({ limits: { bulkPerHour: 3, singlePerHour: 2, orgBulkPerHour: 1, windowMs: 10_000 }, now: () => clock });
+    em.seedOrganization({ id: 'org_window', name: 'Window' });
+    const clerk = clientFor(em.url, em.secretKeys[0] as string);
+    for (let i = 0; i < 3; i += 1) {
+      await clerk.invitations.createInvitationBulk([{ emailAddress: `b${i}@example.com` }]);
+      clock += 1000;
+    }
+    const refused = await clerkError(clerk.invitations.createInvitationBulk([{ emailAddress: 'late@example.com' }]));
+    // The first call leaves the 10 s window 7 s from now, not an hour.
+    expect([refused.status, refused.retryAfter]).toEqual([429, 7]);
+    await clerk.invitations.createInvitation({ emailAddress: 's0@example.com' });
+    await clerk.invitations.createInvitation({ emailAddress: 's1@example.com' });
+    expect((await clerkError(clerk.invitations.createInvitation({ emailAddress: 's2@example.com' }))).retryAfter).toBe(10);
+    const org = { role: 'org:member' };
+    await clerk.organizations.createOrganizationInvitationBulk('org_window', [{ ...org, emailAddress: 'o0@example.com' }]);
+    const orgRefused = await clerkError(clerk.organizations.createOrganizationInvitationBulk('org_window', [{ ...org, emailAddress: 'o1@example.com' }]));
+    expect([orgRefused.status, orgRefused.retryAfter]).toEqual([429, 10]);
+    clock += 7000 - 1;
+    expect((await clerkError(clerk.invitations.createInvitationBulk([{ emailAddress: 'late@example.com' }]))).status).toBe(429);
+    clock += 1;
+    await clerk.invitations.createInvitationBulk([{ emailAddress: 'late@example.com' }]);
+    clock += 10_000;
+    await clerk.invitations.createInvitation({ emailAddress: 's2@example.com' });
+    await clerk.organizations.createOrganizationInvitationBulk('org_window', [{ ...org, emailAddress: 'o1@example.com' }]);
+  });
+
   it('refuses invalid limit options at start-up', async () => {
     await expect(startEmulator({ limits: { bulkPerHour: 0 } })).rejects.toThrow(/bulkPerHour/);
+    await expect(startEmulator({ limits: { windowMs: 0 } })).rejects.toThrow(/windowMs/);
   });
 });

@@ -147,8 +147,14 @@ describe('standalone emulator (npm run emulator)', () => {
       orgBulkPerHour: undefined,
       orgSinglePerHour: undefined,
       orgLimitScope: undefined,
+      windowMs: undefined,
       orgDuplicateInvitation: undefined,
     });
+    expect(parseEmulatorEnv({ EMULATOR_BUDGET_WINDOW: '10s' }).windowMs).toBe(10_000);
+    expect(parseEmulatorEnv({ EMULATOR_BUDGET_WINDOW: '500ms' }).windowMs).toBe(500);
+    for (const bad of ['0s', '1 hour', '10', '-1h']) {
+      expect(() => parseEmulatorEnv({ EMULATOR_BUDGET_WINDOW: bad })).toThrow(`EMULATOR_BUDGET_WINDOW must be a number and a unit above zero, like 500ms, 30s, 15m, 1h or 1d, got ${JSON.stringify(bad)}`);
+    }
     expect(
       parseEmulatorEnv({
         EMULATOR_ORG_BULK_PER_HOUR: '5',

@@ -1,6 +1,8 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimitedError } from '../../src/errors.ts';
+import { GraphQLError } from 'graphql';
+import { BadUserInputError, RateLimitedError, UnauthenticatedError } from '../../src/errors.ts';
+import { CsrfBlockedError } from '../../src/plugins/use-csrf-prevention.ts';
 import { useGraphQLOverHttpStatus } from '../../src/plugins/use-graphql-over-http-status.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -152,3 +154,38 @@ describe('statuses the spec fixes', () => {
     expect(JSON.stringify(body)).not.toContain('secret internals');
   });
 });
+
+describe('refusals thrown before execution, by the plugin alone', () => {
+  const refusing = (error: Error) => miniYoga(() => {
+    throw error;
+  });
+
+  it('UNAUTHENTICATED (401, WWW-Authenticate) and CSRF_BLOCKED (403) keep their status for application/json too', async () => {
+    for (const [error, status] of [[new UnauthenticatedError(), 401], [new CsrfBlockedError(), 403]] as const) {
+      for (const accept of ['application/json', '*/*', SPEC]) {
+        const response = await post(refusing(error), '{ ok }', accept);
+        expect(response.status, `${error.name} ${accept}`).toBe(status);
+      }
+    }
+    expect((await post(refusing(new UnauthenticatedError()), '{ ok }', 'application/json')).headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('any other gateway refusal is 200 for application/json and keeps its status and headers for graphql-response+json', async () => {
+    const bad = refusing(new BadUserInputError('too many items'));
+    const json = await post(bad, '{ ok }', 'application/json');
+    expect(json.status).toBe(200);
+    expect((await json.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect((await post(bad, '{ ok }', SPEC)).status).toBe(400);
+    const limited = refusing(new RateLimitedError('slow down', 2.2));
+    const spec = await post(limited, '{ ok }', SPEC);
+    expect(spec.status).toBe(429);
+    expect(spec.headers.get('retry-after')).toBe('3');
+    expect((await post(limited, '{ ok }', 'application/json')).headers.get('retry-after')).toBe('3');
+  });
+
+  it('leaves an error that is not the gateway\'s own as yoga answers it', async () => {
+    const foreign = refusing(new GraphQLError('teapot', { extensions: { http: { status: 418 } } }));
+    expect((await post(foreign, '{ ok }', 'application/json')).status).toBe(418);
+  });
+});
+

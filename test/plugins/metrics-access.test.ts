@@ -110,11 +110,11 @@ describe('the metrics listener (METRICS_PORT)', () => {
 
 describe('metrics settings', () => {
   it('default to no metrics listener, loopback, no token and no extra names', () => {
-    expect(loadConfig({})).toMatchObject({ metrics: true, metricsPort: undefined, metricsHost: '127.0.0.1', metricsToken: undefined, metricsOperationNames: [] });
-    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0', METRICS_OPERATION_NAMES: 'ImportUsers, Sync_2' })).toMatchObject({
-      metricsPort: 9464,
-      metricsHost: '0.0.0.0',
-      metricsOperationNames: ['ImportUsers', 'Sync_2'],
+    expect(loadConfig({}).metrics).toEqual({ enabled: true, port: undefined, host: '127.0.0.1', token: undefined, operationNames: [] });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0', METRICS_OPERATION_NAMES: 'ImportUsers, Sync_2' }).metrics).toMatchObject({
+      port: 9464,
+      host: '0.0.0.0',
+      operationNames: ['ImportUsers', 'Sync_2'],
     });
   });
 

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.ts';
 import type { Upstream } from '../../src/clerk/upstream.ts';
+import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -16,6 +17,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Replaces the Clerk client; the emulator still runs. */
   upstream?: Upstream;
+  /** The gateway budgets' clock (give the emulator the same one through `emulator.now`). */
+  clock?: Clock;
 }
 
 export interface GraphQLBody<T = any> {
@@ -36,7 +39,7 @@ function mergeHeaders(defaults: Record<string, string>, overrides: HeaderOverrid
  * The emulator on a real port and a gateway talking to it through the real SDK, served in process.
  * Requests carry a valid gateway API key (`stack.apiKey`) unless a test overrides the headers.
  */
-export async function startStack({ env = {}, emulator: emulatorOptions = {}, logLevel, upstream }: StackOptions = {}) {
+export async function startStack({ env = {}, emulator: emulatorOptions = {}, logLevel, upstream, clock }: StackOptions = {}) {
   const emulator: Emulator = await startEmulator({ port: 0, ...emulatorOptions });
   const secretKey = emulator.secretKeys[0]!;
   const apiKey = generateApiKey();
@@ -45,6 +48,7 @@ export async function startStack({ env = {}, emulator: emulatorOptions = {}, log
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '100000',
     CLERK_SECRET_KEY: secretKey,
+    CLERK_API_URL: emulator.url,
     ...given,
     GATEWAY_API_KEYS: [`test:${hashApiKey(apiKey)}`, given.GATEWAY_API_KEYS].filter(Boolean).join(','),
   });
@@ -60,6 +64,7 @@ export async function startStack({ env = {}, emulator: emulatorOptions = {}, log
     logger: createLogger({ level: logLevel ?? 'silent', destination }),
     clerk: { secretKey, apiUrl: emulator.url },
     upstream,
+    clock,
   });
   const defaults = { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${apiKey}` };
 

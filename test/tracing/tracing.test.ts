@@ -33,7 +33,7 @@ async function startGateway(env: Record<string, string>) {
     BATCH_WINDOW_MS: '1000',
     ...env,
   });
-  const tracing: Tracing | undefined = config.otlpTracesUrl ? startTracing({ url: config.otlpTracesUrl, serviceName: config.otelServiceName }) : undefined;
+  const tracing: Tracing | undefined = config.telemetry.tracesUrl ? startTracing({ url: config.telemetry.tracesUrl, serviceName: config.telemetry.serviceName }) : undefined;
   const app: App = createApp({ config, logger: createLogger({ level: 'silent' }), clerk: { secretKey, apiUrl: recorder.url } });
   const server: GatewayNodeServer = createGatewayNodeServer(app.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -246,10 +246,10 @@ describe('with the collector down', () => {
 describe('tracing configuration', () => {
   const base = { CLERK_SECRET_KEY: 'sk_test_x' };
   it('appends /v1/traces to the base endpoint and takes a traces endpoint as given', () => {
-    expect(loadConfig({ ...base }).otlpTracesUrl).toBeUndefined();
-    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).otlpTracesUrl).toBe('http://collector:4318/v1/traces');
-    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp/' }).otlpTracesUrl).toBe('http://collector:4318/otlp/v1/traces');
-    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/traces' }).otlpTracesUrl).toBe('https://c.example/traces');
+    expect(loadConfig({ ...base }).telemetry.tracesUrl).toBeUndefined();
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).telemetry.tracesUrl).toBe('http://collector:4318/v1/traces');
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp/' }).telemetry.tracesUrl).toBe('http://collector:4318/otlp/v1/traces');
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/traces' }).telemetry.tracesUrl).toBe('https://c.example/traces');
   });
   it.each([
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
