@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createDemoKey } from './auth/demo-key.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { clampWarnings } from './config-warnings.ts';
-import { startEmulator } from './emulator/index.ts';
 import { createApp } from './app.ts';
 import { DEMO_ORGANIZATION_ID } from './graphiql-example.ts';
 import { createLogger } from './logger.ts';
@@ -27,9 +26,10 @@ for (const warning of clampWarnings(loaded)) logger.warn(warning);
 
 // Without a Clerk key the gateway brings its own Clerk: the emulator, on a free loopback port.
 // (loadConfig refuses this in production.)
+// Imported only then: with a Clerk key the emulator (its OpenAPI validator and spec) is never loaded.
 const emulator = loaded.clerk.secretKey
   ? undefined
-  : await startEmulator({
+  : await (await import('./emulator/index.ts')).startEmulator({
       port: 0,
       secretKeys: [`sk_test_emulator_${randomBytes(12).toString('hex')}`],
       limits: {

@@ -1,14 +1,14 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Authenticate } from './auth/authenticator.ts';
-import { authorizeFirst } from './auth/authorize-first.ts';
+import { authorizationCheck } from './auth/authorize-first.ts';
 import { notAllowed } from './auth/rights.ts';
 import { builder } from './builder.ts';
+import { guardFields } from './field-guards.ts';
 import type { Config } from './config.ts';
 import type { Caller } from './auth/caller.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
 import { graphiqlDefaults } from './graphiql-example.ts';
-import { applyRateLimits, callerLimitPolicy, callerLimitReader, type CallerLimitStore } from './limiter/index.ts';
+import { callerLimitPolicy, callerLimitReader, rateLimitCheck, type CallerLimitStore } from './limiter/index.ts';
 import { scrub, type Logger } from './logger.ts';
 import { callerOf, useAuthentication } from './plugins/use-authentication.ts';
 import { useCors } from './plugins/use-cors.ts';
@@ -23,6 +23,7 @@ import { useValueNestingLimit } from './plugins/use-value-nesting-limit.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit.ts';
 import { recordRateLimit, useRateLimitHeaders } from './plugins/use-rate-limit-headers.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { schema } from './schema/index.ts';
@@ -73,11 +74,13 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     exempt: exemptReplays(services.idempotency),
     onResult: recordRateLimit,
   };
-  const limited = applyRateLimits(schema, limitOptions);
   const invitationLimit = callerLimitReader(schema, 'Mutation.createInvitations', limitOptions);
-  const guarded = authorizeFirst<GatewayContext>(limited, (context, scopes) =>
-    builder.runAuthScopes(context, scopes, () => notAllowed(context.caller)),
-  );
+  const runScopes = (context: GatewayContext, scopes: Record<string, unknown>) => builder.runAuthScopes(context, scopes, () => notAllowed(context.caller));
+  // One wrapper per guarded field: its scopes first, then the caller limit, so a caller without the right spends nothing.
+  const guarded = guardFields<GatewayContext>(schema, (field, coordinate) => [
+    authorizationCheck(field, coordinate, runScopes),
+    rateLimitCheck(schema, field, coordinate, limitOptions),
+  ]);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: guarded,
     logging: forYoga(logger),
@@ -86,11 +89,14 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       title: 'Clerk invitation gateway',
     },
     // GraphiQL's scripts come from this package, not a CDN: the page works offline and behind firewalls.
-    renderGraphiQL,
+    // Loaded on the first page asked for: its scripts are tens of MB in memory, which a gateway
+    // without GraphiQL (production) never needs.
+    renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)),
     landingPage: config.server.graphiql,
     // useCors below replaces yoga's permissive default.
     cors: false,
-    maxRequestBodySize: config.server.maxRequestBodyBytes,
+    // useRequestBodyLimit below replaces yoga's limiter, which streams every body.
+    maxRequestBodySize: false,
     // Never put stacks or original messages in answers, whatever NODE_ENV says; the log has them.
     maskedErrors: { isDev: false },
     context: ({ request }) => ({
@@ -124,6 +130,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       !config.server.introspection && useDisableIntrospection(),
       // Which error statuses reach the response depends on the media type the client accepts.
       useGraphQLOverHttpStatus(),
+      // Last, where yoga's own limiter sat: after authentication and after the body parser is chosen.
+      useRequestBodyLimit({ maxBytes: config.server.maxRequestBodyBytes }),
     ],
   });
 }

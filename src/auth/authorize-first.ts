@@ -1,5 +1,5 @@
-import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import type { GraphQLFieldConfig, GraphQLSchema } from 'graphql';
+import { guardFields, isThenable, type FieldCheck } from '../field-guards.ts';
 
 export type RunScopes<TContext> = (context: TContext, scopes: Record<string, unknown>) => unknown;
 
@@ -7,31 +7,29 @@ export type RunScopes<TContext> = (context: TContext, scopes: Record<string, unk
 export type AuthorizeArgs<TContext> = (args: Record<string, unknown>, context: TContext) => void | Promise<void>;
 
 /**
- * Checks each field's Pothos `authScopes` before anything that wraps the schema from outside, such as
- * the `@rateLimit` limiter. Pothos checks scopes inside the resolver it builds, which the limiter then
- * wraps; without this, a caller without the right would spend its rate limit on FORBIDDEN answers.
- * The scopes are evaluated once per request either way (scope-auth caches them on the context).
+ * A field's Pothos `authScopes`, then its own `authorize` check of the arguments (which organization),
+ * as a check to run before anything that wraps the schema from outside, such as the `@rateLimit`
+ * limiter. Pothos checks scopes inside the resolver it builds, which the limiter then wraps; without
+ * this, a caller without the right would spend its rate limit on FORBIDDEN answers. The scopes are
+ * evaluated once per request either way (scope-auth caches them on the context).
  */
+export function authorizationCheck<TContext>(fieldConfig: GraphQLFieldConfig<unknown, unknown>, coordinate: string, runScopes: RunScopes<TContext>): FieldCheck<TContext> | undefined {
+  const options = fieldConfig.extensions?.['pothosOptions'] as { authScopes?: unknown } | undefined;
+  const scopes = options?.authScopes;
+  const authorize = fieldConfig.extensions?.['authorize'] as AuthorizeArgs<TContext> | undefined;
+  if (scopes === undefined) return undefined;
+  if (typeof scopes !== 'object' || scopes === null) {
+    throw new TypeError(`authScopes on ${coordinate}: only a static scope map can be checked ahead of the rate limit`);
+  }
+  const scopeMap = scopes as Record<string, unknown>;
+  if (!authorize) return (_args, context) => runScopes(context, scopeMap);
+  return (args, context) => {
+    const ran = runScopes(context, scopeMap);
+    return isThenable(ran) ? ran.then(() => authorize(args, context)) : authorize(args, context);
+  };
+}
+
+/** Checks each field's scopes (see authorizationCheck) before its resolver, and before any wrapper already around it. */
 export function authorizeFirst<TContext>(schema: GraphQLSchema, runScopes: RunScopes<TContext>): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const options = fieldConfig.extensions?.['pothosOptions'] as { authScopes?: unknown } | undefined;
-      const scopes = options?.authScopes;
-      // A check that needs the field's arguments (which organization), run after the scopes.
-      const authorize = fieldConfig.extensions?.['authorize'] as AuthorizeArgs<TContext> | undefined;
-      if (scopes === undefined) return fieldConfig;
-      if (typeof scopes !== 'object' || scopes === null) {
-        throw new TypeError(`authScopes on ${typeName}.${fieldName}: only a static scope map can be checked ahead of the rate limit`);
-      }
-      const { resolve = defaultFieldResolver } = fieldConfig;
-      return {
-        ...fieldConfig,
-        resolve: async (source, args, context, info) => {
-          await runScopes(context as TContext, scopes as Record<string, unknown>);
-          await authorize?.(args, context as TContext);
-          return resolve(source, args, context, info);
-        },
-      };
-    },
-  });
+  return guardFields<TContext>(schema, (field, coordinate) => [authorizationCheck(field, coordinate, runScopes)]);
 }

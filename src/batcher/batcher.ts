@@ -1,7 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import DataLoader from 'dataloader';
 import { emailKey } from '../invitations/validate-item.ts';
 import { failed, type InvitationOutcome, type InvitationParams } from '../invitations/types.ts';
+import { Backstop } from './backstop.ts';
 import { BatchWindow } from './batch-window.ts';
 import { noTimeLeft } from './outcomes.ts';
 import { scrub } from '../logger.ts';
@@ -10,9 +10,6 @@ import type { SpanContext } from '@opentelemetry/api';
 
 /** Clerk's bulk endpoint takes at most 10 invitations per call. */
 export const MAX_BULK_ITEMS = 10;
-
-/** The requests whose items a batch carries, for the logs of the Clerk calls made for it. */
-export const batchRequests = new AsyncLocalStorage<{ requestIds: string[] }>();
 
 /**
  * How long a batch waits for company: the base window while the budget is plentiful, growing towards
@@ -25,8 +22,15 @@ export const batchWindowMs = (windowMs: number, windowMaxMs: number, scarcity: n
 export const batchWindowCapMs = (t: { batchWindowMs: number; batchWindowMaxMs: number; requestTimeoutMs: number; upstreamTimeoutMs: number }) =>
   Math.max(t.batchWindowMs, Math.min(t.batchWindowMaxMs, t.requestTimeoutMs - 2 * t.upstreamTimeoutMs));
 
-/** The backstop fires this long after an item's deadline, so the dispatcher's own answer wins. */
+/**
+ * The dispatcher already stops starting calls that could end past the deadline; the backstop
+ * guarantees an answer even if something below hangs. It fires this long after an item's deadline, so
+ * the dispatcher's own answer wins. The item may have been sent, so it is unknown.
+ */
 const BACKSTOP_GRACE_MS = 1_000;
+
+const gaveUp = (email: string) =>
+  failed(email, 'OUTCOME_UNKNOWN', 'The gateway gave up waiting for this item; it may have been sent. Check with the invitations query before retrying.');
 
 export interface BatchKey {
   params: InvitationParams;
@@ -39,9 +43,14 @@ export interface BatchKey {
   span?: SpanContext | undefined;
 }
 
+/** What a batch carries besides its items: the requests they came from, for the Clerk call logs. */
+export interface BatchTags {
+  requestIds: readonly string[];
+}
+
 export interface BatcherOptions {
   /** Sends one batch; resolves one outcome per item, in order, and never rejects. */
-  send: (items: InvitationParams[], deadline: number) => Promise<InvitationOutcome[]>;
+  send: (items: InvitationParams[], deadline: number, tags: BatchTags) => Promise<InvitationOutcome[]>;
   /** How long an item may take from load() to its answer, all retries included. */
   requestTimeoutMs: number;
   /**
@@ -83,6 +92,7 @@ export class InvitationBatcher {
   private readonly inFlight = new Map<string, Promise<InvitationOutcome>>();
   private readonly batchesInFlight = new Set<Promise<unknown>>();
   private readonly unanswered = new Set<Promise<InvitationOutcome>>();
+  private readonly backstop = new Backstop<InvitationOutcome>();
 
   constructor(private readonly options: BatcherOptions) {
     this.loader = new DataLoader((keys) => this.runBatch(keys), {
@@ -104,7 +114,8 @@ export class InvitationBatcher {
   load(key: BatchKey): Promise<InvitationOutcome> {
     // The deadline is fixed when the caller first asks, and kept however long it waits behind others.
     const deadline = key.deadline ?? Date.now() + this.options.requestTimeoutMs;
-    return this.track(this.answerBy(this.enqueue({ ...key, deadline, span: key.span ?? currentSpanContext() }), key, deadline));
+    const result = this.enqueue({ ...key, deadline, span: key.span ?? currentSpanContext() });
+    return this.track(this.backstop.guard(result, deadline + BACKSTOP_GRACE_MS, () => gaveUp(key.params.emailAddress)));
   }
 
   private enqueue(key: BatchKey & { deadline: number }): Promise<InvitationOutcome> {
@@ -130,12 +141,20 @@ export class InvitationBatcher {
       batch.join(key.deadline);
       if (++batch.size >= MAX_BULK_ITEMS) batch.fire();
     }
-    const settled: Promise<InvitationOutcome> = result
-      .catch((error: unknown) => failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', `The batch failed unexpectedly (${scrub(String(error))}); check before retrying.`))
-      .finally(() => {
-        this.pendingCount--;
-        if (this.inFlight.get(address) === settled) this.inFlight.delete(address);
-      });
+    const release = () => {
+      this.pendingCount--;
+      if (this.inFlight.get(address) === settled) this.inFlight.delete(address);
+    };
+    const settled: Promise<InvitationOutcome> = result.then(
+      (outcome) => {
+        release();
+        return outcome;
+      },
+      (error: unknown) => {
+        release();
+        return failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', `The batch failed unexpectedly (${scrub(String(error))}); check before retrying.`);
+      },
+    );
     this.inFlight.set(address, settled);
     return settled;
   }
@@ -143,7 +162,8 @@ export class InvitationBatcher {
   /** Every answer promised and not yet given, so shutdown can wait for all of them. */
   private track(answer: Promise<InvitationOutcome>): Promise<InvitationOutcome> {
     this.unanswered.add(answer);
-    void answer.finally(() => this.unanswered.delete(answer));
+    const forget = () => this.unanswered.delete(answer);
+    void answer.then(forget, forget);
     return answer;
   }
 
@@ -162,21 +182,6 @@ export class InvitationBatcher {
       return Promise.resolve(failed(email, first.code, CARRIED_OVER[first.code]));
     }
     return this.enqueue(key);
-  }
-
-  /**
-   * The dispatcher already stops starting calls that could end past the deadline; this is the backstop
-   * that guarantees an answer even if something below hangs. The item may have been sent, so it is unknown.
-   */
-  private answerBy(result: Promise<InvitationOutcome>, key: BatchKey, deadline: number): Promise<InvitationOutcome> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<InvitationOutcome>((resolve) => {
-      timer = setTimeout(
-        () => resolve(failed(key.params.emailAddress, 'OUTCOME_UNKNOWN', 'The gateway gave up waiting for this item; it may have been sent. Check with the invitations query before retrying.')),
-        Math.max(0, deadline - Date.now()) + BACKSTOP_GRACE_MS,
-      );
-    });
-    return Promise.race([result, late]).finally(() => clearTimeout(timer));
   }
 
   private hurry = false;
@@ -246,7 +251,7 @@ export class InvitationBatcher {
     let problem = 'no result was recorded';
     try {
       const traced = { parents: keys.map((k) => k.span), requestIds: tags.requestIds, items: keys.length };
-      outcomes = await inBatchSpan(traced, () => batchRequests.run(tags, () => this.options.send(keys.map((k) => k.params), deadline)));
+      outcomes = await inBatchSpan(traced, () => this.options.send(keys.map((k) => k.params), deadline, tags));
     } catch (error) {
       problem = scrub(error instanceof Error ? error.message : String(error));
     }

@@ -107,7 +107,7 @@ export class ChannelCaller {
           if (decision.reason !== 'paused' || attempt >= MAX_RETRIES || !this.fits(decision.retryAfterMs, round)) return { kind: 'refused', decision };
           waitMs = decision.retryAfterMs;
         } else {
-          result = await this.attempt(channel, items, run);
+          result = await this.attempt(channel, items, run, round.requestIds);
           if (result.kind !== 'failed') return result;
           // Booked before the probe ends, so the calls waiting on it see the pause.
           waitMs = await this.afterTransientFailure(channel, result.info, attempt);
@@ -129,7 +129,7 @@ export class ChannelCaller {
     };
   }
 
-  private async attempt<T>(channel: Channel, items: number, run: () => Promise<T>): Promise<CallResult<T>> {
+  private async attempt<T>(channel: Channel, items: number, run: () => Promise<T>, requestIds: readonly string[] | undefined): Promise<CallResult<T>> {
     // Wall time, not the budget's clock: it is compared with Clerk's clock, which is measured against
     // wall time (simulations run the budget on a clock of their own).
     const sentAt = Date.now();
@@ -137,7 +137,7 @@ export class ChannelCaller {
     try {
       const value = await run();
       this.warm.add(channel);
-      this.options.observer?.upstreamCall?.({ channel, items, result: 'ok', ms: performance.now() - started, status: 200 });
+      this.options.observer?.upstreamCall?.({ channel, items, result: 'ok', ms: performance.now() - started, status: 200, requestIds });
       return { kind: 'ok', value };
     } catch (error) {
       const info = classifyUpstreamError(error).info;
@@ -147,7 +147,7 @@ export class ChannelCaller {
       if (info.kind === 'rate-limited') this.warm.delete(channel);
       const status = 'status' in info ? info.status : info.kind === 'rate-limited' ? 429 : undefined;
       const traceId = 'traceId' in info ? info.traceId : undefined;
-      this.options.observer?.upstreamCall?.({ channel, items, result: info.kind, ms: performance.now() - started, status, traceId });
+      this.options.observer?.upstreamCall?.({ channel, items, result: info.kind, ms: performance.now() - started, status, traceId, requestIds });
       return { kind: 'failed', info, sentAt };
     }
   }

@@ -17,6 +17,8 @@ export interface Round {
   resending: boolean;
   /** Clerk's user list was already asked about these items; splitting them does not ask again. */
   usersChecked?: boolean;
+  /** The requests the items came from, carried to every call made for them (logs). */
+  requestIds?: readonly string[] | undefined;
   /** The channel these items fell back from, and why: a refusal names whichever channel frees up first. */
   fellBackFrom?: { channel: Channel; decision: Extract<BudgetDecision, { ok: false }> };
 }

@@ -72,11 +72,12 @@ export class BatchDispatcher {
     return this.caller.checkBlocked();
   }
 
-  async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs): Promise<InvitationOutcome[]> {
+  /** `requestIds`: the requests the items came from, named in the observer's call events. */
+  async send(items: readonly InvitationParams[], deadline = this.now() + 3 * this.options.upstreamTimeoutMs, requestIds?: readonly string[]): Promise<InvitationOutcome[]> {
     const results: Results = new Array(items.length);
     const pending = items.map((params, index) => ({ index, params }));
     try {
-      await this.sendVia(pickChannel(this.options.policy, pending.length, this.options), pending, results, { deadline, resending: false });
+      await this.sendVia(pickChannel(this.options.policy, pending.length, this.options), pending, results, { deadline, resending: false, requestIds });
     } catch (error) {
       // Only a bug gets here. Items without a result may already have been sent, so they are not "failed".
       const message = scrub(error instanceof Error ? error.message : String(error));

@@ -37,7 +37,7 @@ export function createLane(upstream: Upstream, budget: UpstreamBudget, s: LaneSe
     known: s.known,
   });
   const batcher = new InvitationBatcher({
-    send: (items, deadline) => dispatcher.send(items, deadline),
+    send: (items, deadline, tags) => dispatcher.send(items, deadline, tags.requestIds),
     requestTimeoutMs: s.requestTimeoutMs,
     windowMs: s.batchWindowMs,
     windowMaxMs: batchWindowCapMs(s),

@@ -1,6 +1,5 @@
 import type { Channel } from '../budget/types.ts';
 import type { Logger } from '../logger.ts';
-import { batchRequests } from './batcher.ts';
 import type { DispatchObserver } from './dispatch-types.ts';
 
 /** Runs several observers as one. */
@@ -19,10 +18,10 @@ export function composeObservers(...observers: DispatchObserver[]): DispatchObse
 export function logObserver(logger: Logger): DispatchObserver {
   const dry = new Set<Channel>();
   return {
-    upstreamCall({ channel, items, result, ms, status, traceId: clerkTraceId }) {
+    upstreamCall({ channel, items, result, ms, status, traceId: clerkTraceId, requestIds }) {
       dry.delete(channel);
       const level = result === 'ok' ? 'info' : 'warn';
-      const requestIds = batchRequests.getStore()?.requestIds;
+      if (!logger.isLevelEnabled(level)) return;
       logger[level]({ channel, items, result, ms: Math.round(ms), status, clerkTraceId, requestIds }, `clerk ${channel} call: ${result}`);
     },
     budgetRefused({ channel, reason, retryAfterMs }) {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 
 /** What the socket saw of one Clerk call; the SDK drops the cause of a network failure, this keeps it. */
@@ -20,9 +19,17 @@ export interface CallTrace {
   status?: number;
   /** Added to the request (W3C trace context), replacing any header of the same name. */
   headers?: Record<string, string>;
+  /** The dispatcher took the call over, so its deadline is enforced at the socket. */
+  dispatched?: boolean;
 }
 
-const traces = new AsyncLocalStorage<CallTrace>();
+/**
+ * The call being handed to the socket. `@clerk/backend` calls fetch synchronously from its API method,
+ * and fetch hands the request to the dispatcher in the same synchronous stretch; so the trace is set
+ * for exactly that stretch (see traceCall) and read by the dispatcher, with no async-local state,
+ * which on Node 20 would switch on promise hooks for the whole process.
+ */
+let handing: CallTrace | undefined;
 
 /** Errors raised before a connection exists: the request cannot have reached Clerk. */
 const CONNECT_PHASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -42,7 +49,7 @@ type Handler = Dispatcher.DispatchHandlers & { onRequestSent?: () => void };
 
 /**
  * Wraps the process-wide dispatcher that Node's fetch (and so `@clerk/backend`) uses. Only requests
- * made inside `traceCall` are touched: they get a hard deadline at the socket and a record of how far
+ * started by `traceCall`'s `run` are touched: they get a hard deadline at the socket and a record of how far
  * they got. Everything else passes through unchanged.
  */
 class TracingDispatcher extends Dispatcher {
@@ -51,10 +58,11 @@ class TracingDispatcher extends Dispatcher {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Handler): boolean {
-    const trace = traces.getStore();
+    const trace = handing;
     if (!trace) return this.inner.dispatch(options, handler);
     let abort: ((err?: Error) => void) | undefined;
     let expired = false;
+    trace.dispatched = true;
     trace.sentAt ??= Date.now();
     const timer = setTimeout(() => {
       expired = true;
@@ -152,9 +160,22 @@ export function installTracingDispatcher(): void {
   setGlobalDispatcher(new TracingDispatcher(getGlobalDispatcher()));
 }
 
-/** Runs one Clerk call with a socket-level deadline; the trace says what happened on the wire. */
+/**
+ * Runs one Clerk call with a socket-level deadline; the trace says what happened on the wire. Every
+ * request `run` starts synchronously (a user lookup starts two) carries the trace.
+ */
 export function traceCall<T>(timeoutMs: number, run: () => Promise<T>, headers?: Record<string, string>): { trace: CallTrace; result: Promise<T> } {
   installTracingDispatcher();
   const trace: CallTrace = { timeoutMs, written: false, timedOut: false, headers };
-  return { trace, result: traces.run(trace, run) };
+  const outer = handing;
+  handing = trace;
+  let result: Promise<T>;
+  try {
+    result = run();
+  } catch (error) {
+    result = Promise.reject(error);
+  } finally {
+    handing = outer;
+  }
+  return { trace, result };
 }

@@ -223,8 +223,10 @@ export function exemptReplays(store: IdempotencyStore) {
         : coordinate === 'Mutation.createOrganizationInvitations'
           ? { kind: 'organization', organizationId: String(args['organizationId']) }
           : undefined;
-    if (!family) return Promise.resolve(false);
+    if (!family) return false;
     const key = (args['idempotencyKey'] as string | null) ?? context.idempotencyKey;
+    // Most calls carry no key: they are answered at once, without a promise.
+    if (!key) return false;
     return isReplay(store, idempotencyScope(context.caller.id, family), key, args['invitations'] as InvitationInput[]);
   };
 }

@@ -14,10 +14,11 @@
  * `fromGraphQLRateLimitStore`, for comparison.
  */
 import { createRequire } from 'node:module';
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import type { GraphQLField, GraphQLFieldConfig, GraphQLSchema } from 'graphql';
 import { getFieldIdentity } from 'graphql-rate-limit';
 import { RateLimitedError, ServiceUnavailableError } from '../errors.ts';
+import { guardFields, type FieldCheck } from '../field-guards.ts';
 import { RATE_LIMIT_DIRECTIVE, type RateLimitDirectiveArgs } from './directive.ts';
 import type { CallerLimitStore } from './store.ts';
 
@@ -63,8 +64,8 @@ export interface ApplyRateLimitsOptions<TContext> {
   callerOverride?: (context: TContext) => RateLimitOverride | undefined;
   /** Coordinates (`Mutation.createInvitations`) the overrides apply to; default every limited field. */
   overrideFields?: readonly string[];
-  /** Calls that cost nothing (a replay of a stored answer) are neither checked nor counted. */
-  exempt?: (coordinate: string, args: Record<string, unknown>, context: TContext) => Promise<boolean>;
+  /** Calls that cost nothing (a replay of a stored answer) are neither checked nor counted; answers at once where it can. */
+  exempt?: (coordinate: string, args: Record<string, unknown>, context: TContext) => boolean | Promise<boolean>;
   /** Told the limit and what remains after every check, admitted or not (and after a peek for an exempt call). */
   onResult?: (context: TContext, report: RateLimitReport) => void;
 }
@@ -115,22 +116,29 @@ interface FieldLimit {
  * `ServiceUnavailableError` (503), because letting calls through unchecked would void the limit.
  */
 export function applyRateLimits<TContext>(schema: GraphQLSchema, options: ApplyRateLimitsOptions<TContext>): GraphQLSchema {
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const limit = fieldLimit(schema, fieldConfig, `${typeName}.${fieldName}`, Object.keys(fieldConfig.args ?? {}), options);
-      if (!limit) return fieldConfig;
-      const { resolve = defaultFieldResolver } = fieldConfig;
-      return {
-        ...fieldConfig,
-        resolve: async (source, fieldArgs, context, info) => {
-          const exempt = (await options.exempt?.(limit.coordinate, fieldArgs, context as TContext)) ?? false;
-          if (!exempt) await check(limit, fieldArgs, context as TContext, options);
-          else if (options.onResult) await reportPeek(limit, fieldArgs, context as TContext, options);
-          return resolve(source, fieldArgs, context, info);
-        },
-      };
-    },
-  });
+  return guardFields<TContext>(schema, (field, coordinate) => [rateLimitCheck(schema, field, coordinate, options)]);
+}
+
+/**
+ * The `@rateLimit` check of one field as a field check (see `guardFields`), or undefined when the field
+ * has none; validates the directive's values, so a bad window fails at startup.
+ */
+export function rateLimitCheck<TContext>(
+  schema: GraphQLSchema,
+  fieldConfig: GraphQLFieldConfig<unknown, unknown>,
+  coordinate: string,
+  options: ApplyRateLimitsOptions<TContext>,
+): FieldCheck<TContext> | undefined {
+  const limit = fieldLimit(schema, fieldConfig, coordinate, Object.keys(fieldConfig.args ?? {}), options);
+  if (!limit) return undefined;
+  const admit = (exempt: boolean, fieldArgs: Record<string, unknown>, context: TContext) => {
+    if (!exempt) return check(limit, fieldArgs, context, options);
+    return options.onResult ? reportPeek(limit, fieldArgs, context, options) : undefined;
+  };
+  return (fieldArgs, context) => {
+    const exempt = options.exempt?.(limit.coordinate, fieldArgs, context) ?? false;
+    return typeof exempt === 'boolean' ? admit(exempt, fieldArgs, context) : exempt.then((yes) => admit(yes, fieldArgs, context));
+  };
 }
 
 /**
@@ -237,23 +245,30 @@ function unavailable(cause: unknown): ServiceUnavailableError {
   return error;
 }
 
-async function check<TContext>(limit: FieldLimit, fieldArgs: Record<string, unknown>, context: TContext, options: ApplyRateLimitsOptions<TContext>): Promise<void> {
+function check<TContext>(limit: FieldLimit, fieldArgs: Record<string, unknown>, context: TContext, options: ApplyRateLimitsOptions<TContext>): Promise<void> {
   const { store, identify, onResult } = options;
   const { max, windowMs } = effective(limit, context, options);
   const contextIdentity = identify(context);
   const fieldIdentity = getFieldIdentity(limit.fieldIdentity, limit.identityArgs, fieldArgs);
   const list = limit.arrayLengthField ? fieldArgs[limit.arrayLengthField] : undefined;
   const units = (Array.isArray(list) && list.length) || 1;
-  let result;
+  let hit;
   try {
-    result = await store.hit({ contextIdentity, fieldIdentity }, { units, max, windowMs, countRejected: limit.countRejected });
+    hit = store.hit({ contextIdentity, fieldIdentity }, { units, max, windowMs, countRejected: limit.countRejected });
   } catch (cause) {
-    throw unavailable(cause);
+    return Promise.reject(unavailable(cause));
   }
-  onResult?.(context, { coordinate: limit.coordinate, max, windowMs, remaining: result.remaining, resetAfterMs: result.resetAfterMs });
-  if (result.allowed) return;
-  const message = units > max ? `${limit.message}: this call counts ${units} and the limit is ${max} per window` : limit.message;
-  throw new RateLimitedError(message, Math.ceil(result.retryAfterMs / 1000));
+  return hit.then(
+    (result) => {
+      onResult?.(context, { coordinate: limit.coordinate, max, windowMs, remaining: result.remaining, resetAfterMs: result.resetAfterMs });
+      if (result.allowed) return;
+      const message = units > max ? `${limit.message}: this call counts ${units} and the limit is ${max} per window` : limit.message;
+      throw new RateLimitedError(message, Math.ceil(result.retryAfterMs / 1000));
+    },
+    (cause: unknown) => {
+      throw unavailable(cause);
+    },
+  );
 }
 
 /** An exempt call spends nothing, but its answer still tells the caller where it stands. */

@@ -4,6 +4,7 @@ export {
   callerLimitReader,
   type CallerLimitStatus,
   parseRateLimitWindow,
+  rateLimitCheck,
   type RateLimitOverride,
   type RateLimitReport,
 } from './apply-rate-limits.ts';

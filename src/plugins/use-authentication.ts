@@ -42,11 +42,11 @@ export function useAuthentication({ authenticate, logger }: AuthenticationOption
       const outcome = await authenticate(request);
       if (outcome.ok) {
         callers.set(request, outcome.caller);
-        logger.debug({ requestId: requestIdOf(request), caller: outcome.caller.id, via: outcome.source }, 'authenticated');
+        if (logger.isLevelEnabled('debug')) logger.debug({ requestId: requestIdOf(request), caller: outcome.caller.id, via: outcome.source }, 'authenticated');
         return;
       }
       const { reason, detail, source, status } = outcome;
-      logger.info({ requestId: requestIdOf(request), reason, detail, via: source, status }, `authentication failed: ${reason}`);
+      if (logger.isLevelEnabled('info')) logger.info({ requestId: requestIdOf(request), reason, detail, via: source, status }, `authentication failed: ${reason}`);
       if (status === 503) throw new ServiceUnavailableError('Credentials cannot be checked right now (Clerk is unreachable); retry shortly.', 5);
       throw new UnauthenticatedError(publicMessage(outcome));
     },

@@ -1,7 +1,6 @@
-import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import type { DocumentNode } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import * as clientDocuments from '../../client/generated/graphql.ts';
 import { bearerMatches } from '../metrics-server.ts';
 
@@ -55,67 +54,142 @@ export function labelMapper(extraOperationNames: readonly string[] = []) {
   };
 }
 
-type Params = { operationName?: unknown; operationType?: unknown; errorPhase?: unknown };
+type CounterChild = ReturnType<Counter['labels']>;
+type HistogramChild = ReturnType<Histogram['labels']>;
+
+/** What one request's operation produced, recorded in one go when its response leaves. */
+interface Seen {
+  series: OperationSeries;
+  errors: number;
+  errorPhase?: 'parse' | 'validate' | 'context' | 'execute';
+  executeSeconds?: number;
+}
+
+/** One operation name and type: its label values and the children made for them so far. */
+interface OperationSeries {
+  labels: { operationName: string; operationType: string };
+  requests?: CounterChild;
+  duration?: HistogramChild;
+  errors: Map<string, CounterChild>;
+  http: Map<string, HistogramChild>;
+}
 
 /**
  * Counts every GraphQL request (from parse to the response) and, with a token, serves the registry in
  * `onRequest`.
  *
- * Prometheus metrics: yoga's request metrics, renamed under `gateway_`, next to the gateway's own
- * (invitations, upstream calls, batches, budget, queue). Parse/validate/execute phase timings are
- * left off: one histogram per request already shows where time goes for this API. The error
- * counter has no `path` label: a path is made of the client's aliases.
+ * Prometheus metrics: request metrics under `gateway_` (the series @graphql-yoga/plugin-prometheus
+ * made, with the same names, labels and meaning), next to the gateway's own (invitations, upstream
+ * calls, batches, budget, queue). Every value is written once per request, in onResponse, through
+ * label children cached per operation name and type (a fixed set, see labelMapper), so a request
+ * costs a few map lookups instead of label objects hashed per metric. Parse/validate/execute phase
+ * timings are left off: one histogram per request already shows where time goes for this API. The
+ * error counter has no `path` label: a path is made of the client's aliases.
  */
 export function useMetrics({ registry, operationNames = [], token, endpoint = '/metrics' }: MetricsOptions): Plugin {
   const label = labelMapper(operationNames);
-  const operation = (params: Params) => ({ operationName: label.operationName(params.operationName), operationType: label.operationType(params.operationType) });
-  const prometheus = usePrometheus({
-    registry,
-    // Served below, behind the token, or on the metrics listener only.
-    endpoint: false,
-    metrics: {
-      graphql_envelop_request: createCounter({
-        registry,
-        counter: { name: 'gateway_graphql_requests_total', help: 'GraphQL operations executed, by operation name and type.', labelNames: ['operationName', 'operationType'] },
-        fillLabelsFn: operation,
-      }),
-      graphql_envelop_request_duration: createHistogram({
-        registry,
-        histogram: { name: 'gateway_graphql_request_duration_seconds', help: 'Time from parse to the end of execution, by operation name and type.', labelNames: ['operationName', 'operationType'] },
-        fillLabelsFn: operation,
-      }),
-      graphql_envelop_error_result: createCounter({
-        registry,
-        counter: { name: 'gateway_graphql_errors_total', help: 'GraphQL errors, by operation name and type and the phase that raised them.', labelNames: ['operationName', 'operationType', 'phase'] },
-        fillLabelsFn: (params: Params) => ({ ...operation(params), phase: label.phase(params.errorPhase) }),
-      }),
-      graphql_yoga_http_duration: createHistogram({
-        registry,
-        histogram: {
-          name: 'gateway_http_request_duration_seconds',
-          help: 'Time spent on HTTP requests carrying a GraphQL operation, by method, status and operation.',
-          labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
-        },
-        fillLabelsFn: (params: Params & { request?: Request; response?: Response }) => ({
-          ...operation(params),
-          method: label.method(params.request?.method),
-          statusCode: label.statusCode(params.response?.status),
-        }),
-      }),
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_parse: false,
-      graphql_envelop_phase_validate: false,
-      graphql_envelop_phase_context: false,
-      graphql_envelop_phase_execute: false,
-      graphql_envelop_phase_subscribe: false,
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_schema_change: false,
+  const requests = new Counter({ name: 'gateway_graphql_requests_total', help: 'GraphQL operations executed, by operation name and type.', labelNames: ['operationName', 'operationType'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'gateway_graphql_request_duration_seconds',
+    help: 'Time from parse to the end of execution, by operation name and type.',
+    labelNames: ['operationName', 'operationType'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'gateway_graphql_errors_total',
+    help: 'GraphQL errors, by operation name and type and the phase that raised them.',
+    labelNames: ['operationName', 'operationType', 'phase'],
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'Time spent on HTTP requests carrying a GraphQL operation, by method, status and operation.',
+    labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
+    registers: [registry],
+  });
+  const seriesByKey = new Map<string, OperationSeries>();
+  const seriesOf = (name: unknown, type: unknown): OperationSeries => {
+    const labels = { operationName: label.operationName(name), operationType: label.operationType(type) };
+    const key = `${labels.operationName} ${labels.operationType}`;
+    let series = seriesByKey.get(key);
+    if (!series) seriesByKey.set(key, (series = { labels, errors: new Map(), http: new Map() }));
+    return series;
+  };
+  // A parse error has no operation: yoga's plugin labelled it Anonymous of an unknown type.
+  const unparsed = () => seriesOf(undefined, undefined);
+  const started = new WeakMap<Request, number>();
+  const seen = new WeakMap<Request, Seen>();
+
+  function record(request: Request, response: Response, at: Seen, start: number | undefined): void {
+    const { series } = at;
+    if (at.errorPhase && at.errors > 0) {
+      let child = series.errors.get(at.errorPhase);
+      if (!child) series.errors.set(at.errorPhase, (child = errors.labels({ ...series.labels, phase: label.phase(at.errorPhase) })));
+      child.inc(at.errors);
+    }
+    if (at.executeSeconds !== undefined) {
+      (series.requests ??= requests.labels(series.labels)).inc();
+      (series.duration ??= duration.labels(series.labels)).observe(at.executeSeconds);
+    }
+    // Like yoga's plugin: only requests whose document parsed have an HTTP duration.
+    if (start === undefined || at.errorPhase === 'parse') return;
+    const method = label.method(request.method);
+    const statusCode = label.statusCode(response.status);
+    const key = `${method} ${statusCode}`;
+    let child = series.http.get(key);
+    if (!child) series.http.set(key, (child = http.labels({ ...series.labels, method, statusCode })));
+    child.observe((performance.now() - start) / 1000);
+  }
+
+  const prometheus: Plugin<{ request?: Request; params?: { operationName?: string | null } }> = {
+    onPluginInit({ registerContextErrorHandler }) {
+      registerContextErrorHandler(({ context }) => {
+        const { request } = context as { request?: Request };
+        const at = request && seen.get(request);
+        if (at) Object.assign(at, { errorPhase: 'context', errors: 1 });
+      });
     },
-  }) as Plugin;
-  if (token === undefined) return prometheus;
+    onRequest({ request }) {
+      started.set(request, performance.now());
+    },
+    onParse({ context }) {
+      const { request } = context;
+      if (!request) return undefined;
+      return ({ result }) => {
+        if (result instanceof Error) return void seen.set(request, { series: unparsed(), errors: 1, errorPhase: 'parse' });
+        const operation = getOperationAST(result, context.params?.operationName);
+        seen.set(request, { series: seriesOf(operation?.name?.value, operation?.operation), errors: 0 });
+      };
+    },
+    onValidate({ context }) {
+      const at = context.request && seen.get(context.request);
+      if (!at) return undefined;
+      return ({ valid }) => {
+        if (!valid) Object.assign(at, { errorPhase: 'validate', errors: 1 });
+      };
+    },
+    onExecute({ args }) {
+      const { request } = args.contextValue;
+      const at = request && seen.get(request);
+      if (!at) return undefined;
+      const start = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          at.executeSeconds = (performance.now() - start) / 1000;
+          const count = 'errors' in result ? (result.errors?.length ?? 0) : 0;
+          if (count > 0) Object.assign(at, { errorPhase: 'execute', errors: count });
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      const at = seen.get(request);
+      if (at) record(request, response, at, started.get(request));
+    },
+  };
+  if (token === undefined) return prometheus as Plugin;
   return {
     onPluginInit({ addPlugin }) {
-      addPlugin(prometheus);
+      addPlugin(prometheus as Plugin);
       addPlugin({
         async onRequest({ url, request, fetchAPI, endResponse }) {
           if (url.pathname !== endpoint) return;

@@ -29,7 +29,8 @@ function record(request: Request, name: string) {
 /**
  * Writes one structured `info` line per request when its response is ready (`onResponse`), carrying the
  * request id that the response header and Clerk call logs share. Probes and scrapes (`/healthz`,
- * `/readyz`, `/metrics`) are left out; a batch names at most its first 5 operations.
+ * `/readyz`, `/metrics`) are left out; a batch names at most its first 5 operations. Below `info` nothing
+ * is gathered for it: a request started while the line was off is not logged.
  */
 export function useRequestLogging({
   logger,
@@ -40,22 +41,23 @@ export function useRequestLogging({
   const claimed = new WeakMap<Request, string | undefined>();
   return {
     onRequest({ request }) {
-      started.set(request, performance.now());
+      if (logger.isLevelEnabled('info')) started.set(request, performance.now());
     },
     // What the client asked for, in case the request ends before execution (a parse error, no credential).
     onParams({ params, request }) {
-      claimed.set(request, bounded(params.operationName));
+      if (started.has(request)) claimed.set(request, bounded(params.operationName));
     },
     // The operation actually run, named by the document even when the client sent no operationName.
     onExecute({ args }) {
       const request = args.contextValue.request;
-      const name = bounded(getOperationAST(args.document, args.operationName)?.name?.value);
-      if (request) record(request, name ?? 'Anonymous');
+      if (!request || !started.has(request)) return;
+      record(request, bounded(getOperationAST(args.document, args.operationName)?.name?.value) ?? 'Anonymous');
     },
     onResponse({ request, response }) {
+      if (!started.has(request)) return;
       const url = new URL(request.url);
       if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/metrics') return;
-      const ms = Math.round(performance.now() - (started.get(request) ?? performance.now()));
+      const ms = Math.round(performance.now() - started.get(request)!);
       const executed = operations.get(request);
       const operationName = executed ? executed.join(',') : claimed.get(request);
       logger.info(
