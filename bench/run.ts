@@ -6,6 +6,7 @@ import { runFailureCost } from './scenarios/failure-cost.ts';
 import { runLimiterCost } from './scenarios/limiter-cost.ts';
 import { runOverhead } from './scenarios/overhead.ts';
 import { runPacking } from './scenarios/packing.ts';
+import { runQueueYield } from './scenarios/queue-yield.ts';
 
 /**
  * `npm run bench` runs every scenario and replaces bench/results.{md,json}. `--quick` shrinks each one
@@ -21,6 +22,7 @@ const info = machine(quick || only ? 'quick' : 'full');
 const scenarios: Record<string, () => Promise<ScenarioOutput>> = {
   packing: () => runPacking({ quick, apiKey }),
   budgetYield: () => runBudgetYield({ quick }),
+  queueYield: () => runQueueYield({ quick }),
   overhead: () => runOverhead({ quick, apiKey }),
   limiter: () => runLimiterCost({ quick }),
   failureCost: () => runFailureCost(),
