@@ -235,8 +235,10 @@ async function redisUp(): Promise<boolean> {
 
 export async function runQueueYield({ quick }: { quick: boolean }): Promise<ScenarioOutput> {
   const windows = quick ? 1 : 3;
-  const windowMs = quick ? 5_000 : 10_000;
-  const stores = (await redisUp()) ? STORES : STORES.filter((s) => s.name === 'memory');
+  const windowMs = quick ? 4_000 : 10_000;
+  // The smoke run keeps to the memory queue: on a busy machine a fresh Redis replica's first seconds
+  // (BullMQ's worker, the Redis caller limiter failing closed) say nothing about its yield.
+  const stores = !quick && (await redisUp()) ? STORES : STORES.filter((s) => s.name === 'memory');
   const runs: Record<string, QueueRun[]> = {};
   const rows: Cell[][] = [];
   for (const pattern of PATTERNS) {
@@ -261,7 +263,7 @@ export async function runQueueYield({ quick }: { quick: boolean }): Promise<Scen
   const packing = [];
   for (const s of stores) packing.push(await measurePacking(s.name));
   const measured = windows > 1 ? `windows 2–${windows} of ${windows} (the first starts with a whole allowance)` : 'the one window';
-  const skipped = stores.length < STORES.length ? [`The Redis rows were not run: no Redis answered at ${REDIS_URL}.`] : [];
+  const skipped = stores.length < STORES.length ? [quick ? 'The Redis rows are not run in the smoke run.' : `The Redis rows were not run: no Redis answered at ${REDIS_URL}.`] : [];
   return {
     key: 'queueYield',
     title: '2b. Budget yield of the queue, measured on a time-scaled window',

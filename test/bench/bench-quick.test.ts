@@ -22,9 +22,9 @@ describe('npm run bench -- --quick', () => {
   beforeAll(async () => {
     await Promise.all(['json', 'md'].map((ext) => rm(output(ext), { force: true })));
     // The benchmark is run as a process, the way `npm run bench` runs it, not imported into the test worker.
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { cwd: root, timeout: 110_000, maxBuffer: 1 << 20 });
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], { cwd: root, timeout: 140_000, maxBuffer: 1 << 20 });
     results = JSON.parse(await readFile(output('json'), 'utf8')) as Results;
-  }, 120_000);
+  }, 150_000);
 
   it('writes the quick files, never the committed ones', async () => {
     expect((await stat(output('md'))).size).toBeGreaterThan(500);
@@ -32,7 +32,7 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/CPUs: \d+ × /);
     expect(markdown).toContain(`Node: ${process.version}`);
     expect(results.machine.mode).toBe('quick');
-    expect(Object.keys(results)).toEqual(expect.arrayContaining(['packing', 'budgetYield', 'overhead', 'limiter', 'failureCost']));
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['packing', 'budgetYield', 'queueYield', 'overhead', 'limiter', 'failureCost']));
   });
 
   it('packing: the gateway never makes more calls than the naive resolver, and both create every invitation', () => {
@@ -75,6 +75,24 @@ describe('npm run bench -- --quick', () => {
       expect(r.tooManyRequests, pattern).toBe(0);
     }
     expect(organizations.patterns['bursts'].deliveredPerHourSteady).toBeGreaterThan(bursts['gateway auto'].deliveredPerHourSteady);
+  });
+
+  it('queue yield: every submission accepted, no window past the ceiling, no more created than offered, and 100 concurrent requests created in at least 10 calls', () => {
+    const { patterns, packing, ceiling } = results.queueYield as { ceiling: number; patterns: Record<string, any[]>; packing: any[] };
+    expect(Object.keys(patterns)).toEqual(['trickle', 'bursts']);
+    for (const [pattern, runs] of Object.entries(patterns)) {
+      expect(runs.map((r) => r.store)).toContain('memory');
+      for (const r of runs) {
+        expect(r.submitErrors, `${pattern} / ${r.store}: ${r.firstSubmitError}`).toBe(0);
+        expect(r.created, `${pattern} / ${r.store}`).toBeGreaterThan(0);
+        expect(r.created, `${pattern} / ${r.store}`).toBeLessThanOrEqual(r.offered);
+        for (const w of r.windows) expect(w.created, `${pattern} / ${r.store}`).toBeLessThanOrEqual(ceiling);
+      }
+    }
+    for (const p of packing) {
+      expect(p.created, p.store).toBe(100);
+      expect(p.bulkCalls + p.singleCalls, p.store).toBeGreaterThanOrEqual(10);
+    }
   });
 
   it('overhead: every server answered, and the gateway batched', () => {
