@@ -270,7 +270,8 @@ export async function runQueueYield({ quick }: { quick: boolean }): Promise<Scen
     intro:
       `The real gateway app (createApp, in process) with its in-memory queue and with its Redis queue (BullMQ), against the emulator with Clerk's ` +
       `allowance (25 bulk + 100 single per window, ceiling ${CEILING}) on a ${windowMs / 1000} s window: UPSTREAM_BUDGET_WINDOW=${windowMs / 1000}s ` +
-      `and the emulator's window the same, so one window stands for the hour. ${OFFERED_PER_WINDOW.toLocaleString('en-US')} one-address ` +
+      `and the emulator's window the same, so one window stands for the hour; BATCH_WINDOW_MAX_MS is scaled alike (${scaledWindowCapMs(windowMs)} ms). ` +
+      `${OFFERED_PER_WINDOW.toLocaleString('en-US')} one-address ` +
       `\`submitInvitations\` are offered per window, for ${windows} window${windows > 1 ? 's' : ''}; calls and invitations are counted at the emulator ` +
       `by the window they arrived in. The two stores run side by side, each with its own emulator and Clerk key. Averages over ${measured}.`,
     tables: [
