@@ -1,15 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { benchApiKey } from './support/auth.ts';
 import { machine, type ScenarioOutput, writeResults } from './support/report.ts';
+import { mergeResults } from './support/merge-results.ts';
 import { runBudgetYield } from './scenarios/budget-yield.ts';
 import { runFailureCost } from './scenarios/failure-cost.ts';
 import { runLimiterCost } from './scenarios/limiter-cost.ts';
 import { runOverhead } from './scenarios/overhead.ts';
 import { runPacking } from './scenarios/packing.ts';
+import { runQueueYield } from './scenarios/queue-yield.ts';
 
 /**
  * `npm run bench` runs every scenario and replaces bench/results.{md,json}. `--quick` shrinks each one
- * to a smoke run and, like `--only=packing,overhead`, writes the git-ignored bench/results.quick.* instead.
+ * to a smoke run and, like `--only=packing,overhead`, writes the git-ignored bench/results.quick.* instead;
+ * `--only=… --into-results` puts those full-size sections into the committed files, keeping the others.
  */
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
@@ -31,6 +34,7 @@ const info = machine(quick || only ? 'quick' : 'full');
 const scenarios: Record<string, () => Promise<ScenarioOutput>> = {
   packing: () => runPacking({ quick, apiKey }),
   budgetYield: () => runBudgetYield({ quick }),
+  queueYield: () => runQueueYield({ quick }),
   overhead: () => runOverhead({ quick, apiKey }),
   limiter: () => runLimiterCost({ quick }),
   failureCost: () => runFailureCost(),
@@ -53,7 +57,9 @@ for (const [name, run] of Object.entries(scenarios)) {
   process.stdout.write(` ${output.seconds.toFixed(1)} s\n`);
 }
 
-const files = await writeResults(fileURLToPath(new URL('.', import.meta.url)), info, outputs);
+const dir = fileURLToPath(new URL('.', import.meta.url));
+const into = only && !quick && args.includes('--into-results');
+const files = into ? await mergeResults(dir, { ...info, mode: 'full' }, outputs) : await writeResults(dir, info, outputs);
 console.log(`bench: wrote ${files.join(', ')}`);
 // Keep-alive sockets and Redis clients of finished scenarios must not hold the process open.
 process.exit(0);

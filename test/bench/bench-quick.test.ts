@@ -34,7 +34,7 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/CPUs: \d+ × /);
     expect(markdown).toContain(`Node: ${process.version}`);
     expect(results.machine.mode).toBe('quick');
-    expect(Object.keys(results)).toEqual(expect.arrayContaining(['packing', 'budgetYield', 'overhead', 'limiter', 'failureCost']));
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['packing', 'budgetYield', 'queueYield', 'overhead', 'limiter', 'failureCost']));
   });
 
   it('packing: the gateway never makes more calls than the naive resolver, and both create every invitation', () => {
@@ -117,6 +117,24 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/\| control: a second, identical instance/);
     expect(markdown).toMatch(/\*\*Noise floor:\*\* the control instance/);
     expect(markdown).toMatch(/\| refused createInvitations \(budget spent\), CPU per request \| [\d.]+× \| 1\.2× \| (pass|miss)/);
+  });
+
+  it('queue yield: every submission accepted, no window past the ceiling, no more created than offered, and 100 concurrent requests created in at least 10 calls', () => {
+    const { patterns, packing, ceiling } = results.queueYield as { ceiling: number; patterns: Record<string, any[]>; packing: any[] };
+    expect(Object.keys(patterns)).toEqual(['trickle', 'bursts']);
+    for (const [pattern, runs] of Object.entries(patterns)) {
+      expect(runs.map((r) => r.store)).toContain('memory');
+      for (const r of runs) {
+        expect(r.submitErrors, `${pattern} / ${r.store}: ${r.firstSubmitError}`).toBe(0);
+        expect(r.created, `${pattern} / ${r.store}`).toBeGreaterThan(0);
+        expect(r.created, `${pattern} / ${r.store}`).toBeLessThanOrEqual(r.offered);
+        for (const w of r.windows) expect(w.created, `${pattern} / ${r.store}`).toBeLessThanOrEqual(ceiling);
+      }
+    }
+    for (const p of packing) {
+      expect(p.created, p.store).toBe(100);
+      expect(p.bulkCalls + p.singleCalls, p.store).toBeGreaterThanOrEqual(10);
+    }
   });
 
   it('limiter: every store was measured or says why not', () => {
