@@ -1,19 +1,12 @@
 import type { ClientCost } from '../servers/clerk-client-cost.ts';
-import type { ProbeReading } from '../support/probe.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
 import { round } from '../support/stats.ts';
-import type { OverheadSettings } from './overhead.ts';
 import type { Slot } from './overhead-load.ts';
 import { ROWS, SERVER_LABELS, type ServerKey } from './overhead-servers.ts';
 import type { StartupRss } from './startup-memory.ts';
 import { checkTargets } from './overhead-targets.ts';
+import type { MemorySeen, OverheadSettings, RowSummary } from './overhead-types.ts';
 
-/** A server's memory at ready, right after its last measured run, and the largest RSS any probe saw. */
-export interface MemorySeen {
-  ready: ProbeReading;
-  after?: ProbeReading;
-  peakRss: number;
-}
 
 export interface OverheadInput {
   settings: OverheadSettings;
@@ -34,20 +27,6 @@ export const median = (values: readonly number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** A row's median of each measure over the rounds; every round stays in results.json. */
-export interface RowSummary {
-  key: string;
-  label: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  cpuUsPerRequest: number;
-  busyPercent: number;
-  failed: number;
-  upstream: { bulkCalls: number; singleCalls: number; items: number; created: number; invitationsPerCall: number } | null;
-  ok: number;
-  rounds: Slot[];
-}
 
 function summarize(key: string, label: string, rounds: Slot[]): RowSummary {
   const of = (pick: (s: Slot) => number) => median(rounds.map(pick));

@@ -1,7 +1,6 @@
 import type { Cell } from '../support/report.ts';
 import { round } from '../support/stats.ts';
-import type { OverheadSettings } from './overhead.ts';
-import type { MemorySeen, RowSummary } from './overhead-report.ts';
+import type { MemorySeen, OverheadSettings, RowSummary } from './overhead-types.ts';
 import type { ServerKey } from './overhead-servers.ts';
 
 export interface TargetResult {

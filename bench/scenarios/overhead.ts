@@ -8,21 +8,14 @@ import { ask, forkWithIpc } from '../support/processes.ts';
 import type { ScenarioOutput } from '../support/report.ts';
 import { type ClerkTarget, invite } from '../support/targets.ts';
 import { type LoadShape, type Slot, warmAndMeasure } from './overhead-load.ts';
-import { type MemorySeen, overheadReport } from './overhead-report.ts';
+import { overheadReport } from './overhead-report.ts';
+import type { MemorySeen, OverheadSettings } from './overhead-types.ts';
 import { diffTally, queryKeys, ROWS, type ServerKey, startServers } from './overhead-servers.ts';
 import { measureStartupRss } from './startup-memory.ts';
 
 // Requests still in flight when a run's clock ran out reach Clerk a moment later; count them in that run.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
-export interface OverheadSettings {
-  connections: number;
-  warmSeconds: number;
-  measureSeconds: number;
-  rounds: number;
-  /** Default BATCH_WINDOW_MS: the p99 target allows the gateway this much more than plain. */
-  batchWindowMs: number;
-}
 
 /** Spends the refusing gateway's whole budget, so every later item is answered RATE_LIMITED. */
 async function spendBudget(server: ProbedServer, apiKey: BenchApiKey): Promise<void> {

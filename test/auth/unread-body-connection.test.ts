@@ -1,26 +1,17 @@
-import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayNodeServer } from '../../src/node-server.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { type ListeningStack, startListeningStack } from '../support/listening-stack.ts';
 
 // The gateway's own node server (as src/main.ts builds it), spoken to over a raw socket so the test
 // controls exactly how much of a request body has been sent when the answer comes.
-let stack: Stack;
-let server: Server;
+let listening: ListeningStack;
 let port: number;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { MAX_REQUEST_BODY_BYTES: '2048' } });
-  server = createGatewayNodeServer(stack.app.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  listening = await startListeningStack({ MAX_REQUEST_BODY_BYTES: '2048' });
+  port = listening.port;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await stack.close();
-});
+afterAll(() => listening.close());
 
 interface RawResponse {
   status: number;
@@ -86,7 +77,7 @@ describe('an answer sent before the request body was read', () => {
 
   it('413 to a chunked POST larger than MAX_REQUEST_BODY_BYTES: Connection: close, and the server closes the socket', async () => {
     const connection = await openConnection();
-    connection.write(head(`Bearer ${stack.apiKey}`));
+    connection.write(head(`Bearer ${listening.stack.apiKey}`));
     for (let i = 0; i < 4; i++) connection.write(chunk(' '.repeat(1000)));
     const response = await connection.response();
     expect(response.status).toBe(413);
@@ -96,7 +87,7 @@ describe('an answer sent before the request body was read', () => {
 
   it('413 to a declared Content-Length over the limit, before any body: Connection: close, and the server closes', async () => {
     const connection = await openConnection();
-    connection.write(head(`Bearer ${stack.apiKey}`, 'Content-Length: 100000'));
+    connection.write(head(`Bearer ${listening.stack.apiKey}`, 'Content-Length: 100000'));
     const response = await connection.response();
     expect(response.status).toBe(413);
     expect(response.headers['connection']).toBe('close');
@@ -108,7 +99,7 @@ describe('requests whose bodies were read', () => {
   it('a keep-alive pair of chunked POSTs on one connection are both answered, and the connection stays open', async () => {
     const connection = await openConnection();
     for (let i = 0; i < 2; i++) {
-      connection.write(head(`Bearer ${stack.apiKey}`) + chunk(query) + '0\r\n\r\n');
+      connection.write(head(`Bearer ${listening.stack.apiKey}`) + chunk(query) + '0\r\n\r\n');
       const response = await connection.response();
       expect(response.status).toBe(200);
       expect(JSON.parse(response.body)).toEqual({ data: { __typename: 'Query' } });

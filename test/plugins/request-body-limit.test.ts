@@ -1,26 +1,18 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayNodeServer, type GatewayNodeServer } from '../../src/node-server.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { type ListeningStack, startListeningStack } from '../support/listening-stack.ts';
 
 // MAX_REQUEST_BODY_BYTES: a declared length is checked before reading, a body without one is counted,
 // and no body, however its length is declared, reaches the parser with more than the limit.
 const LIMIT = 2048;
-let stack: Stack;
-let server: GatewayNodeServer;
+let listening: ListeningStack;
 let port: number;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { MAX_REQUEST_BODY_BYTES: String(LIMIT) } });
-  server = createGatewayNodeServer(stack.app.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  listening = await startListeningStack({ MAX_REQUEST_BODY_BYTES: String(LIMIT) });
+  port = listening.port;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await stack.close();
-});
+afterAll(() => listening.close());
 
 /** A JSON body of exactly `size` bytes asking for `__typename` (padded with spaces, which JSON allows). */
 const typenameBody = (size: number) => {
@@ -67,7 +59,7 @@ async function raw(parts: Array<string | AfterAnswers>, ends?: number): Promise<
 }
 
 const head = (extra: string) =>
-  `POST /graphql HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${stack.apiKey}\r\n${extra}\r\n\r\n`;
+  `POST /graphql HTTP/1.1\r\nHost: gateway.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${listening.stack.apiKey}\r\n${extra}\r\n\r\n`;
 const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
 
 describe('over HTTP', () => {
@@ -114,9 +106,9 @@ describe('over HTTP', () => {
 
 describe('in process (yoga.fetch), where no HTTP parser holds a body to its length', () => {
   const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-    stack.fetch('/graphql', {
+    listening.stack.fetch('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}`, ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${listening.stack.apiKey}`, ...headers },
       body,
       // @ts-expect-error Node's fetch needs it for a stream body; the DOM types lack it.
       duplex: 'half',
