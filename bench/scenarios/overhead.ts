@@ -61,7 +61,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
   const settings: OverheadSettings = quick
     ? { connections: 10, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs }
     : { connections: 50, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs };
-  const readers = queryKeys(quick ? 10 : 200);
+  const readers = queryKeys(200);
   const pinning = pinForLoadTest();
   const started: Partial<Record<ServerKey, ProbedServer>> = {};
   let host: Awaited<ReturnType<typeof forkWithIpc<ClerkTarget>>> | undefined;

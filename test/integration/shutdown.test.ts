@@ -46,7 +46,8 @@ describe('graceful shutdown', () => {
         return { error: error as NodeJS.ErrnoException };
       }
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Time for the 20 connections to open and carry a request each, even on a busy two-core machine.
+    await new Promise((r) => setTimeout(r, 1_000));
     const readyBefore = await fetch(`${gateway.url}/readyz`);
     expect(readyBefore.status).toBe(200);
     gateway.child.kill('SIGTERM');
