@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('graceful shutdown', () => {
   it('answers every request it received after SIGTERM, creates what it answered, never resets a connection, and exits 0', async () => {
     // Clerk is slow, so the calls are still out when the signal comes.
-    emulator.faults.add({ route: 'bulk', fault: 'latency', latencyMs: 800 });
+    emulator.faults.add({ route: 'bulk', fault: 'latency', latencyMs: 3_000 });
     // Keep-alive connections, as a load balancer would hold them; 60 requests on 20 connections.
     const dispatcher = new Agent({ connections: 20 });
     const calls = Array.from({ length: 60 }, async (_, i) => {
@@ -46,7 +46,8 @@ describe('graceful shutdown', () => {
         return { error: error as NodeJS.ErrnoException };
       }
     });
-    // Time for the 20 connections to open and carry a request each, even on a busy two-core machine.
+    // Time for the 20 connections to open and carry a request each, even on a busy two-core machine;
+    // full batches leave at once, so Clerk's latency is what keeps them in flight past this.
     await new Promise((r) => setTimeout(r, 1_000));
     const readyBefore = await fetch(`${gateway.url}/readyz`);
     expect(readyBefore.status).toBe(200);
