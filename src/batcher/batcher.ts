@@ -192,6 +192,15 @@ export class InvitationBatcher {
     this.open?.fire();
   }
 
+  /**
+   * Sends the open batch now. For a caller that has just put in a whole call's worth and waits for
+   * nobody (the queue's feeder): without it, two of its calls' worth that arrive within one window
+   * would leave together, and the channel chosen for the pair is not the one chosen for each.
+   */
+  seal(): void {
+    this.open?.fire();
+  }
+
   /** Resolves when every item asked for so far has its answer, waiters behind the same address included. */
   async drain(): Promise<void> {
     this.flush();

@@ -198,6 +198,10 @@ export class FairFeeder {
         runner.deliver(item, outcome);
       }),
     );
+    // These items are the call `room` chose: sent alone, the batch's channel is that call's channel
+    // (pickChannel agrees for a full bulk call and for the singles' count), and no bulk call leaves
+    // part-filled because a second feed of singles joined the first within the batch window.
+    lane.batcher.seal();
     void Promise.allSettled(answers).then(() => {
       state.calls[channel]--;
       state.wake();
