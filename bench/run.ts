@@ -16,11 +16,12 @@ import { runQueueYield } from './scenarios/queue-yield.ts';
  */
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`npm run bench [-- --quick] [-- --only=packing,budgetYield,overhead,limiter,failureCost]
+  console.log(`npm run bench [-- --quick] [-- --only=packing,budgetYield,queueYield,overhead,limiter,failureCost [--into-results]]
 
-  --quick        smoke run: every scenario shrunk (overhead: one round of half-second runs, no build); writes bench/results.quick.*
-  --only=a,b     only these scenarios; writes bench/results.quick.* (the committed files come from full runs only)
-  --help         this text
+  --quick          smoke run: every scenario shrunk (overhead: one round of half-second runs, no build); writes bench/results.quick.*
+  --only=a,b       only these scenarios, full size; writes bench/results.quick.*
+  --into-results   with --only: puts those sections into bench/results.{md,json}, keeping the other sections as they were
+  --help           this text
 
 A full run replaces bench/results.md and bench/results.json; docs/performance.md explains the method.`);
   process.exit(0);
