@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from './lazy-module.ts';
+
+export const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 /**
  * The Redis every replica shares: its client, and the Lua plumbing of the budgets and the caller limits.
@@ -20,7 +23,7 @@ export const guardRedisOptions: RedisOptions = {
 
 /** A client with {@link guardRedisOptions}; `url` defaults to the local server. */
 export function createGuardRedis(url = 'redis://127.0.0.1:6379', options: RedisOptions = {}): Redis {
-  return new Redis(url, { ...guardRedisOptions, ...options });
+  return new (ioredis().Redis)(url, { ...guardRedisOptions, ...options });
 }
 
 /** Lua that sets `now` (epoch ms) from ARGV[index], or from Redis TIME when that argument is empty. */

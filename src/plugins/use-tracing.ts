@@ -1,4 +1,3 @@
-import { setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry';
 import {
   propagation,
   ROOT_CONTEXT,
@@ -13,8 +12,12 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { Plugin } from 'graphql-yoga';
+import { lazyModule } from '../lazy-module.ts';
 import { TRACER_NAME } from '../telemetry/tracing.ts';
 import { requestIdOf } from './use-request-id.ts';
+
+/** Loaded when tracing is on; it shares OpenTelemetry's global context with this file through the API's global registry. */
+const envelopOpenTelemetry = lazyModule<typeof import('@envelop/opentelemetry')>('@envelop/opentelemetry');
 
 export interface TracingPluginOptions {
   /**
@@ -75,6 +78,7 @@ interface RequestSpan {
 export function useTracing({ endpoint = '/graphql' }: TracingPluginOptions = {}): Plugin {
   const spans = new WeakMap<Request, RequestSpan>();
   const tracer = trace.getTracer(TRACER_NAME);
+  const { setCurrentOtelContext, useOpenTelemetry } = envelopOpenTelemetry();
   return {
     onPluginInit({ addPlugin }) {
       // Hands the request span to the operation plugin, which must run after it in onExecute.

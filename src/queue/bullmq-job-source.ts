@@ -1,7 +1,11 @@
-import { Queue, WaitingError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { lazyModule } from '../lazy-module.ts';
+import { ioredis } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import { JOBS_PER_REPLICA, type JobSource, type RunEnd } from './job-source.ts';
+
+const bullmq = lazyModule<typeof import('bullmq')>('bullmq');
 
 export interface BullMqSourceOptions {
   redisUrl: string;
@@ -23,13 +27,13 @@ export class BullMqJobSource implements JobSource {
   private readonly connections: Redis[] = [];
 
   constructor(private readonly options: BullMqSourceOptions) {
-    this.queue = new Queue(options.queueName, { connection: this.connect(), prefix: 'cig:bull' });
+    this.queue = new (bullmq().Queue)(options.queueName, { connection: this.connect(), prefix: 'cig:bull' });
     this.queue.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'queue: BullMQ queue problem'));
   }
 
   /** BullMQ wants clients that retry forever; the gateway's guard client fails fast on purpose. */
   private connect(): Redis {
-    const redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(100 * times, 2000) });
+    const redis = new (ioredis().Redis)(this.options.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(100 * times, 2000) });
     redis.on('error', () => {});
     this.connections.push(redis);
     return redis;
@@ -41,14 +45,14 @@ export class BullMqJobSource implements JobSource {
   }
 
   start(run: (id: string) => Promise<RunEnd>) {
-    this.worker = new Worker(
+    this.worker = new (bullmq().Worker)(
       this.options.queueName,
       async (job, token) => {
         const end = await run(job.id!);
         if (end === 'stopped') {
           // Handed back whole: the next replica takes it from where its items stand.
           await job.moveToWait(token);
-          throw new WaitingError();
+          throw new (bullmq().WaitingError)();
         }
       },
       {

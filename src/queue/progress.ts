@@ -1,7 +1,9 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import { lazyModule } from '../lazy-module.ts';
+import { ioredis } from '../redis.ts';
 import type { JobMeta } from './types.ts';
+
+const redisEventTarget = lazyModule<typeof import('@graphql-yoga/redis-event-target')>('@graphql-yoga/redis-event-target');
 
 export type ProgressPubSub = ReturnType<typeof createProgressPubSub>['pubsub'];
 
@@ -12,14 +14,14 @@ export type ProgressPubSub = ReturnType<typeof createProgressPubSub>['pubsub'];
 export function createProgressPubSub(redisUrl: string | undefined) {
   if (!redisUrl) return { pubsub: createPubSub<{ invitationJobProgress: [id: string, meta: JobMeta] }>(), close: async () => {} };
   const connect = () => {
-    const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(100 * times, 2000) });
+    const redis = new (ioredis().Redis)(redisUrl, { retryStrategy: (times) => Math.min(100 * times, 2000) });
     redis.on('error', () => {});
     return redis;
   };
   const publishClient = connect();
   const subscribeClient = connect();
   const pubsub = createPubSub<{ invitationJobProgress: [id: string, meta: JobMeta] }>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    eventTarget: redisEventTarget().createRedisEventTarget({ publishClient, subscribeClient }),
   });
   return {
     pubsub,
