@@ -26,6 +26,7 @@ import { useRequestLogging } from './plugins/use-request-logging.ts';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.ts';
 import { recordRateLimit, useRateLimitHeaders } from './plugins/use-rate-limit-headers.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
+import { exemptSubmitReplays } from './queue/submit-replays.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerOptions {
@@ -63,6 +64,8 @@ const NOBODY: Caller = { id: 'anonymous', kind: 'anonymous' };
 export function createGatewayYoga(options: ServerOptions): GatewayYoga {
   const { config, services, logger, callerLimits, notReadyReasons, authenticate, graphiqlHeaders } = options;
   const callerOverride = callerLimitPolicy({ apiKeys: config.access.apiKeys, session: config.callerLimits.session, machine: config.callerLimits.machine });
+  const createReplays = exemptReplays(services.idempotency);
+  const submitReplays = exemptSubmitReplays(services.queue);
   const limitOptions = {
     store: callerLimits,
     identify: (context: GatewayContext) => context.caller.id,
@@ -71,7 +74,8 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
     // RATE_LIMIT_MAX / RATE_LIMIT_WINDOW are the invitation limit; the admin fields keep their own.
     // Organization invitations are invitations too: the same overrides and per-caller limits, counted apart.
     overrideFields: ['Mutation.createInvitations', 'Mutation.createOrganizationInvitations', 'Mutation.submitInvitations', 'Mutation.submitOrganizationInvitations'],
-    exempt: exemptReplays(services.idempotency),
+    exempt: (coordinate: string, args: Record<string, unknown>, context: GatewayContext) =>
+      coordinate.startsWith('Mutation.submit') ? submitReplays(coordinate, args, context) : createReplays(coordinate, args, context),
     onResult: recordRateLimit,
   };
   const invitationLimit = callerLimitReader(schema, 'Mutation.createInvitations', limitOptions);

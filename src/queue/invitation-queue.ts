@@ -134,6 +134,16 @@ export class InvitationQueue {
     return meta;
   }
 
+  /**
+   * Whether a submit would only find the job an earlier submit with the same key and list made: such a
+   * retry queues nothing, so it spends none of the caller's daily limit.
+   */
+  async isReplay(callerId: string, family: Family, idempotencyKey: string | null | undefined, inputs: readonly InvitationInput[]): Promise<boolean> {
+    if (idempotencyKey == null || !KEY_PATTERN.test(idempotencyKey) || !Array.isArray(inputs)) return false;
+    const meta = await this.options.store.meta(jobId(callerId, family, idempotencyKey)).catch(() => undefined);
+    return meta?.owner === callerId && meta.fingerprint === invitationsFingerprint(inputs);
+  }
+
   /** The caller's own job, or undefined: another caller's job is as absent as one that never was. */
   async get(caller: Caller, id: string): Promise<JobMeta | undefined> {
     const meta = await this.options.store.meta(id);

@@ -10,11 +10,12 @@ const SUBMIT_ORG = print(SubmitOrganizationInvitationsDocument);
 
 const other = testApiKey('other');
 const capped = testApiKey('capped', '5/1d');
+const retrying = testApiKey('retrying', '5/1d');
 let stack: Stack;
 
 beforeAll(async () => {
   // No REDIS_URL: the queue lives in this process.
-  stack = await startStack({ env: { GATEWAY_API_KEYS: [other.entry, capped.entry].join(','), BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200' } });
+  stack = await startStack({ env: { GATEWAY_API_KEYS: [other.entry, capped.entry, retrying.entry].join(','), BATCH_WINDOW_MS: '10', BATCH_WINDOW_MAX_MS: '200' } });
 });
 afterAll(() => stack?.close());
 
@@ -83,6 +84,24 @@ describe('the in-memory invitation queue', () => {
     const over = await send(SUBMIT, { invitations: items(2, 'b') }, capped.headers);
     expect(over.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
     expect((await send(CREATE_INVITATIONS, { invitations: items(2, 'c') }, capped.headers)).data?.createInvitations.createdCount).toBe(2);
+  });
+
+  it('does not count a retried submit that finds its job again, and still counts new work', async () => {
+    const items = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ emailAddress: `retry-${tag}-${i}@example.com` }));
+    const first = (await send(SUBMIT, { invitations: items(4, 'a'), idempotencyKey: 'nightly-1' }, retrying.headers)).data?.submitInvitations as JobView;
+    // Two more retries of the same submit: counted, they would spend 12 of 5.
+    for (let i = 0; i < 2; i++) {
+      const again = await send(SUBMIT, { invitations: items(4, 'a'), idempotencyKey: 'nightly-1' }, retrying.headers);
+      expect(again.errors).toBeUndefined();
+      expect(again.data?.submitInvitations.id).toBe(first.id);
+    }
+    // The same key with another list is no retry: it is refused for the key, and it spends the limit.
+    const reused = await send(SUBMIT, { invitations: items(1, 'b'), idempotencyKey: 'nightly-1' }, retrying.headers);
+    expect(reused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const over = await send(SUBMIT, { invitations: items(1, 'c') }, retrying.headers);
+    expect(over.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+    await waitFinished((query, variables) => send(query, variables, retrying.headers), [first.id], 20_000);
+    expect(stack.emulator.invitations().filter((i) => i.emailAddress.startsWith('retry-'))).toHaveLength(4);
   });
 
   it('queues organization invitations through the organization lane', async () => {
