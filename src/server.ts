@@ -118,7 +118,14 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
       useHealthChecks({ notReadyReasons }),
       config.metrics.enabled && useMetrics({ registry: services.metrics.registry, operationNames: config.metrics.operationNames, token: config.metrics.token }),
       useCors({ origins: config.server.corsOrigins }),
-      useRateLimitHeaders({ policies: { 'Mutation.createInvitations': 'invitations', 'Mutation.createOrganizationInvitations': 'organization-invitations' } }),
+      useRateLimitHeaders({
+        policies: {
+          'Mutation.createInvitations': 'invitations',
+          'Mutation.createOrganizationInvitations': 'organization-invitations',
+          'Mutation.submitInvitations': 'queued-invitations',
+          'Mutation.submitOrganizationInvitations': 'queued-organization-invitations',
+        },
+      }),
       // CSRF before authentication: a forged request's cookie is not even verified.
       useCsrfPrevention(),
       useAuthentication({ authenticate, logger }),
