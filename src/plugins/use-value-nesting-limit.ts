@@ -25,6 +25,7 @@ export interface TooDeep {
  * the lexer cannot read: the parser reports those).
  */
 export function findTooDeep(query: string, max: number): TooDeep | undefined {
+  if (openersAtMost(query, max)) return undefined;
   const lexer = new Lexer(new Source(query));
   const names: Array<string | undefined> = [];
   let lastName: string | undefined;
@@ -49,6 +50,22 @@ export function findTooDeep(query: string, max: number): TooDeep | undefined {
     throw error;
   }
   return undefined;
+}
+
+/**
+ * Nesting never exceeds the number of opening brackets, wherever they stand (strings and comments
+ * included): a document with no more than `max` of them needs no lexing. Most operations pass their
+ * data in variables and carry a dozen, so the lexer runs only for documents that might be too deep,
+ * not for every request (yoga's parser cache does not spare this hook).
+ */
+function openersAtMost(query: string, max: number): boolean {
+  let openers = 0;
+  for (let i = 0; i < query.length; i++) {
+    const c = query.charCodeAt(i);
+    // { [ (
+    if ((c === 123 || c === 91 || c === 40) && ++openers > max) return false;
+  }
+  return true;
 }
 
 /**

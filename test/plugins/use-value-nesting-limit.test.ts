@@ -61,6 +61,15 @@ describe('useValueNestingLimit: what does not count', () => {
     expect(body.data.echo).toBe(many);
   });
 
+  it('closing brackets inside a string do not hide the depth of the brackets after it', async () => {
+    const { yoga, calls } = pluginYoga([useValueNestingLimit()]);
+    const query = `{ a: echo(value: "${')]}'.repeat(300)}") echo(value: ${'['.repeat(99)}1${']'.repeat(99)}) }`;
+    const { response, body } = await post(yoga, query);
+    expect(response.status).toBe(400);
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(calls).toEqual({});
+  });
+
   it('brackets in sequence rather than nested', async () => {
     const { yoga } = pluginYoga([useValueNestingLimit()]);
     const { response } = await post(yoga, `{ echo(value: [${Array.from({ length: 5000 }, () => '[1]').join(', ')}]) }`);
