@@ -141,8 +141,15 @@ export function validateItems(inputs: readonly InvitationInput[], options: Valid
  * validation refuses anyway) is replaced by a marker, so hashing never recurses through it.
  */
 export function fingerprintable(inputs: readonly InvitationInput[]): readonly InvitationInput[] {
-  const tooDeep = (input: InvitationInput) =>
-    isPlainObject(input.publicMetadata) && metadataShape(input.publicMetadata).depth > MAX_METADATA_DEPTH;
+  const deep = (value: unknown) => isPlainObject(value) && metadataShape(value).depth > MAX_METADATA_DEPTH;
+  // Organization invitations carry privateMetadata too, under the same cap.
+  const tooDeep = (input: InvitationInput) => deep(input.publicMetadata) || deep(input.privateMetadata);
   if (!inputs.some(tooDeep)) return inputs;
-  return inputs.map((input) => (tooDeep(input) ? { ...input, publicMetadata: { tooDeep: true } } : input));
+  return inputs.map((input) => {
+    if (!tooDeep(input)) return input;
+    const marked = { ...input };
+    if (deep(input.publicMetadata)) marked.publicMetadata = { tooDeep: true };
+    if (deep(input.privateMetadata)) marked.privateMetadata = { tooDeep: true };
+    return marked;
+  });
 }

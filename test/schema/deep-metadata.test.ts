@@ -54,6 +54,22 @@ describe('publicMetadata nested deep enough to overflow a recursive walk', () =>
     expect(stack.emulator.calls.length).toBe(calls);
   });
 
+  it('privateMetadata of an organization invitation, 100,000 levels with an idempotency key: the same answer, no crash while fingerprinting', async () => {
+    stack.emulator.seedOrganization({ id: 'org_deep', name: 'Deep' });
+    const body =
+      `{"query":${JSON.stringify(`mutation($i: [OrganizationInvitationInput!]!) { createOrganizationInvitations(organizationId: "org_deep", invitations: $i) ${SELECTION} }`)},` +
+      `"variables":{"i":[{"emailAddress":"deep-private@example.com","role":"org:member","privateMetadata":${deepJson(100_000)}},` +
+      `{"emailAddress":"plain-private@example.com","role":"org:member"}]}}`;
+    const { status, body: answer } = await send(body, { 'idempotency-key': 'deep-private' });
+    expect(status).toBe(200);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.createOrganizationInvitations.results).toEqual([
+      { __typename: 'InvitationFailed', code: 'INVALID_INPUT', message: 'invitations[0].privateMetadata: nests deeper than 32 levels' },
+      { __typename: 'OrganizationInvitationCreated' },
+    ]);
+    expect(stack.emulator.organizationInvitations('org_deep').map((i) => i.emailAddress)).toEqual(['plain-private@example.com']);
+  });
+
   it('as an inline literal 40 levels deep (parsable): that item is INVALID_INPUT and the other one is created', async () => {
     const { status, body } = await send(asLiteral(40, 'lit40'));
     expect(status).toBe(200);
