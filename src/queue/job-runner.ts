@@ -1,8 +1,9 @@
 import type { Family, FamilyLane } from '../batcher/families.ts';
+import { outcomeUnknown } from '../batcher/outcomes.ts';
 import type { InvitationOutcome } from '../invitations/types.ts';
 import type { Logger } from '../logger.ts';
 import type { JobStore } from './job-store.ts';
-import { MAX_GIVE_BACKS, unsent } from './outcomes.ts';
+import { isUnknown, MAX_GIVE_BACKS, MAX_RECHECKS, unsent } from './outcomes.ts';
 import { familyKey } from './family-key.ts';
 import type { ClaimedItem, JobMeta } from './types.ts';
 
@@ -41,6 +42,9 @@ export class JobRunner {
   private recovering = true;
   private stopping = false;
   private readonly giveBacks = new Map<number, number>();
+  /** Items whose outcome was unknown, by index: how often they were looked up again, and the timer of the next look. */
+  private readonly rechecks = new Map<number, number>();
+  private readonly recheckTimers = new Map<NodeJS.Timeout, ClaimedItem[]>();
   private readonly buffered: Array<{ item: ClaimedItem; outcome: InvitationOutcome }> = [];
   private flushing: Promise<void> | undefined;
   private resolveDone!: (how: 'finished' | 'stopped') => void;
@@ -96,8 +100,17 @@ export class JobRunner {
     this.check(given.meta);
   }
 
+  /**
+   * Items waiting to be looked up again stay marked: to the next replica that runs the job they are a
+   * stopped replica's items in flight, which it settles by the same lookups (see recoverOrphans).
+   */
   stop(): void {
     this.stopping = true;
+    for (const [timer, items] of this.recheckTimers) {
+      clearTimeout(timer);
+      this.inFlight -= items.length;
+    }
+    this.recheckTimers.clear();
     this.check(undefined);
   }
 
@@ -113,7 +126,15 @@ export class JobRunner {
   private async store(batch: Array<{ item: ClaimedItem; outcome: InvitationOutcome }>): Promise<void> {
     const settle: Array<{ index: number; outcome: InvitationOutcome }> = [];
     const back: Array<{ index: number; emailAddress: string }> = [];
+    const recheck: ClaimedItem[] = [];
     for (const { item, outcome } of batch) {
+      const looks = this.rechecks.get(item.index) ?? 0;
+      if (isUnknown(outcome) && looks < MAX_RECHECKS && !this.stopping) {
+        this.rechecks.set(item.index, looks + 1);
+        recheck.push(item);
+        continue;
+      }
+      this.rechecks.delete(item.index);
       const why = unsent(outcome);
       const tries = this.giveBacks.get(item.index) ?? 0;
       if (why === 'budget' || (why === 'transient' && tries < MAX_GIVE_BACKS)) {
@@ -124,6 +145,7 @@ export class JobRunner {
         settle.push({ index: item.index, outcome });
       }
     }
+    if (recheck.length > 0) this.recheckLater(recheck);
     let meta: JobMeta | undefined;
     try {
       const now = this.now();
@@ -137,14 +159,45 @@ export class JobRunner {
       // The store did not answer: the items stay marked and their outcomes are tried again shortly (a
       // store call that did land only finds its marks gone the second time, and changes nothing).
       this.host.logger.warn({ err: { message: String(err) }, job: this.id }, 'queue: could not record outcomes; retrying');
-      this.buffered.unshift(...batch);
+      this.buffered.unshift(...batch.filter(({ item }) => !recheck.includes(item)));
       setTimeout(() => void this.flush(), STORE_RETRY_MS);
       return;
     }
     if (back.length > 0) this.exhausted = false;
-    this.inFlight -= batch.length;
+    this.inFlight -= batch.length - recheck.length;
     if (meta) this.host.publish(meta);
     this.check(meta);
+  }
+
+  /**
+   * A queued item has time that a request has not: when Clerk's answer was lost (an edge page, a cut
+   * connection) and the lookups could not tell, the item stays marked and is looked up again once any
+   * call for it is surely over, then sent only if provably absent: the rules of a stopped replica's
+   * items. Each look waits twice as long as the last; after MAX_RECHECKS the outcome stands.
+   */
+  private recheckLater(items: ClaimedItem[]): void {
+    const looks = Math.max(...items.map((item) => this.rechecks.get(item.index) ?? 1));
+    const timer = setTimeout(() => {
+      this.recheckTimers.delete(timer);
+      void this.recheck(items);
+    }, this.host.orphanAfterMs * 2 ** (looks - 1));
+    this.recheckTimers.set(timer, items);
+  }
+
+  private async recheck(items: ClaimedItem[]): Promise<void> {
+    // A cancelled job sends nothing more, and a look may send what it finds absent: the outcome stands.
+    const meta = await this.host.store.meta(this.id).catch(() => undefined);
+    if (meta?.state === 'CANCELLED') {
+      for (const item of items) this.rechecks.set(item.index, MAX_RECHECKS);
+      const why = { message: 'the job was cancelled before it could be looked up again' };
+      return items.forEach((item) => this.deliver(item, outcomeUnknown(item.params.emailAddress, why)));
+    }
+    const since = Math.min(...items.map((item) => item.claimedAt));
+    const outcomes = await this.host
+      .lane(this.family)
+      .recover(items.map((item) => item.params), since)
+      .catch((err: unknown) => items.map((item) => outcomeUnknown(item.params.emailAddress, { message: String(err) })));
+    items.forEach((item, i) => this.deliver(item, outcomes[i]!));
   }
 
   private check(meta: JobMeta | undefined): void {

@@ -4,6 +4,11 @@ import { failed, type InvitationFailed, type InvitationOutcome } from '../invita
 export const cancelledOutcome = (emailAddress: string): InvitationFailed =>
   failed(emailAddress, 'CANCELLED', 'The job was cancelled before this item was sent; nothing was sent.');
 
+/** An item whose outcome stayed unknown is looked up again this often (see JobRunner.recheckLater). */
+export const MAX_RECHECKS = 4;
+
+export const isUnknown = (outcome: InvitationOutcome) => outcome.kind === 'failed' && outcome.code === 'OUTCOME_UNKNOWN';
+
 /** Items answered with one of these may be given back this often before their answer is taken as final. */
 export const MAX_GIVE_BACKS = 5;
 
