@@ -36,6 +36,17 @@ export const windowMs = (window: string): number => {
   const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(window) as RegExpExecArray;
   return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
 };
+/** BATCH_WINDOW_MAX_MS's default for Clerk's hour. */
+const HOUR_BATCH_WINDOW_MAX_MS = 10_000;
+
+/**
+ * BATCH_WINDOW_MAX_MS when unset: 10 s for an hour-long budget window, and the same share of a shorter
+ * one (28 ms of a 10 s window), never below BATCH_WINDOW_MS. A batch of single creates waits up to
+ * this for company once the bulk calls are spent; 10 s of a 10 s "hour" would be the whole hour.
+ */
+export const defaultBatchWindowMaxMs = (budgetWindowMs: number, batchWindowMs: number): number =>
+  Math.max(batchWindowMs, Math.round((HOUR_BATCH_WINDOW_MAX_MS * Math.min(budgetWindowMs, 3_600_000)) / 3_600_000));
+
 export const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A comma list whose items each pass `check` (which returns the problem, or undefined). */

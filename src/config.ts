@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type ApiKeyEntry, apiKeys, type CallerLimitDefault, commaList, flag, jwtKey, MAX_RATE_LIMIT, origins, permissionKeys, positiveInt, rateLimitWindow, roleKeys, windowMs } from './config-fields.ts';
+import { type ApiKeyEntry, apiKeys, type CallerLimitDefault, commaList, defaultBatchWindowMaxMs, flag, jwtKey, MAX_RATE_LIMIT, origins, permissionKeys, positiveInt, rateLimitWindow, roleKeys, windowMs } from './config-fields.ts';
 import { EXPECTED_FORMS, problem } from './config-messages.ts';
 
 export type { ApiKeyEntry, CallerLimitDefault } from './config-fields.ts';
@@ -182,7 +182,7 @@ const schema = z.object({
     .default([]),
   INTROSPECTION: flag.optional(),
   BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(20),
-  BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  BATCH_WINDOW_MAX_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   MAX_INVITATIONS_PER_REQUEST: positiveInt.max(10_000).default(100),
   MAX_PENDING_INVITATIONS: positiveInt.default(10_000),
   UPSTREAM_BULK_PER_HOUR: positiveInt.default(25),
@@ -237,7 +237,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
-  if (e.BATCH_WINDOW_MAX_MS < e.BATCH_WINDOW_MS) {
+  if (e.BATCH_WINDOW_MAX_MS !== undefined && e.BATCH_WINDOW_MAX_MS < e.BATCH_WINDOW_MS) {
     problems.push(`BATCH_WINDOW_MAX_MS=${e.BATCH_WINDOW_MAX_MS}: expected at least BATCH_WINDOW_MS (${e.BATCH_WINDOW_MS})`);
   }
   if (e.UPSTREAM_TIMEOUT_MS >= e.REQUEST_TIMEOUT_MS) {
@@ -304,7 +304,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       operationNames: e.METRICS_OPERATION_NAMES,
     },
     invitations: { maxPerRequest: e.MAX_INVITATIONS_PER_REQUEST, allowedRedirectOrigins: e.ALLOWED_REDIRECT_ORIGINS },
-    batching: { windowMs: e.BATCH_WINDOW_MS, windowMaxMs: e.BATCH_WINDOW_MAX_MS, maxPending: e.MAX_PENDING_INVITATIONS },
+    batching: {
+      windowMs: e.BATCH_WINDOW_MS,
+      windowMaxMs: e.BATCH_WINDOW_MAX_MS ?? defaultBatchWindowMaxMs(budgetWindowMs, e.BATCH_WINDOW_MS),
+      maxPending: e.MAX_PENDING_INVITATIONS,
+    },
     upstream: {
       bulkPerHour: e.UPSTREAM_BULK_PER_HOUR,
       singlePerHour: e.UPSTREAM_SINGLE_PER_HOUR,

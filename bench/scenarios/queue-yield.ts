@@ -7,6 +7,7 @@ import { startStack, type Stack } from '../../test/support/stack.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
 import { mean, round, sizeList } from '../support/stats.ts';
 import { RAISED_EMULATOR_LIMITS } from '../support/targets.ts';
+import { loadConfig } from '../../src/config.ts';
 import { CLERK_LIMITS } from './budget-sim.ts';
 
 /**
@@ -73,14 +74,8 @@ interface QueueRun {
   steady: { created: number; percentOfCeiling: number; bulkCalls: number; singleCalls: number; itemsPerBulkCall: number };
 }
 
-/**
- * BATCH_WINDOW_MAX_MS scaled like the budget window: 10 s of an hour is 28 ms of a 10 s window. Unscaled,
- * a batch of queued single creates would wait for company up to 10 s once the bulk calls are spent (the
- * window grows with scarcity), a whole scaled hour, where in a real hour it waits 10 s of 3,600.
- */
-const DEFAULT_WINDOW_CAP_MS = 10_000;
-const BASE_WINDOW_MS = 20;
-const scaledWindowCapMs = (windowMs: number) => Math.max(BASE_WINDOW_MS, Math.round((DEFAULT_WINDOW_CAP_MS * windowMs) / 3_600_000));
+/** BATCH_WINDOW_MAX_MS is left unset: its default scales with the budget window (28 ms of 10 s). */
+const scaledWindowCapMs = (windowMs: number) => loadConfig({ UPSTREAM_BUDGET_WINDOW: `${windowMs / 1000}s` }).batching.windowMaxMs;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ok = (c: CallRecord) => c.status !== null && c.status >= 200 && c.status < 300;
@@ -161,7 +156,6 @@ async function measureQueue(store: StoreName, pattern: Pattern, windows: number,
       UPSTREAM_BUDGET_WINDOW: `${windowMs / 1000}s`,
       UPSTREAM_BULK_PER_HOUR: String(CLERK_LIMITS.bulkPerHour),
       UPSTREAM_SINGLE_PER_HOUR: String(CLERK_LIMITS.singlePerHour),
-      BATCH_WINDOW_MAX_MS: String(scaledWindowCapMs(windowMs)),
     },
     { ...CLERK_LIMITS, windowMs },
   );
@@ -270,7 +264,7 @@ export async function runQueueYield({ quick }: { quick: boolean }): Promise<Scen
     intro:
       `The real gateway app (createApp, in process) with its in-memory queue and with its Redis queue (BullMQ), against the emulator with Clerk's ` +
       `allowance (25 bulk + 100 single per window, ceiling ${CEILING}) on a ${windowMs / 1000} s window: UPSTREAM_BUDGET_WINDOW=${windowMs / 1000}s ` +
-      `and the emulator's window the same, so one window stands for the hour; BATCH_WINDOW_MAX_MS is scaled alike (${scaledWindowCapMs(windowMs)} ms). ` +
+      `and the emulator's window the same, so one window stands for the hour; BATCH_WINDOW_MAX_MS, left unset, scales alike (${scaledWindowCapMs(windowMs)} ms). ` +
       `${OFFERED_PER_WINDOW.toLocaleString('en-US')} one-address ` +
       `\`submitInvitations\` are offered per window, for ${windows} window${windows > 1 ? 's' : ''}; calls and invitations are counted at the emulator ` +
       `by the window they arrived in. The two stores run side by side, each with its own emulator and Clerk key. Averages over ${measured}.`,

@@ -55,6 +55,17 @@ describe('UPSTREAM_BUDGET_WINDOW configuration', () => {
     expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '1d' }).upstream.budgetWindowMs).toBe(86_400_000);
   });
 
+  it('scales the default longest batch wait with it, and keeps a BATCH_WINDOW_MAX_MS that is set', () => {
+    expect(loadConfig({}).batching.windowMaxMs).toBe(10_000);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '1d' }).batching.windowMaxMs).toBe(10_000);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '10s' }).batching.windowMaxMs).toBe(28);
+    // Never below the base window.
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '500ms' }).batching.windowMaxMs).toBe(20);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '500ms', BATCH_WINDOW_MS: '40' }).batching.windowMaxMs).toBe(40);
+    expect(loadConfig({ UPSTREAM_BUDGET_WINDOW: '10s', BATCH_WINDOW_MAX_MS: '5000' }).batching.windowMaxMs).toBe(5000);
+    expect(() => loadConfig({ BATCH_WINDOW_MS: '50', BATCH_WINDOW_MAX_MS: '40' })).toThrow(/BATCH_WINDOW_MAX_MS=40: expected at least BATCH_WINDOW_MS \(50\)/);
+  });
+
   it('refuses a window shorter than the hour while the gateway talks to Clerk itself', () => {
     const secret = { CLERK_SECRET_KEY: 'sk_live_abc' };
     expect(() => loadConfig({ ...secret, UPSTREAM_BUDGET_WINDOW: '10s' })).toThrow(
