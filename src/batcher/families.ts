@@ -10,6 +10,16 @@ export type Family = { kind: 'instance' } | { kind: 'organization'; organization
 
 export const INSTANCE: Family = { kind: 'instance' };
 
+/**
+ * The family a limited field's call invites into: `instance` for the first coordinate, the call's
+ * `organizationId` for the second, undefined for any other field.
+ */
+export function familyOfCall(coordinate: string, args: Record<string, unknown>, fields: { instance: string; organization: string }): Family | undefined {
+  if (coordinate === fields.instance) return INSTANCE;
+  if (coordinate === fields.organization) return { kind: 'organization', organizationId: String(args['organizationId']) };
+  return undefined;
+}
+
 /** One family's long-lived parts. */
 export interface FamilyLane {
   batcher: InvitationBatcher;

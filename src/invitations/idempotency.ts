@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BadUserInputError, GatewayError, ServiceUnavailableError } from '../errors.ts';
-import { INSTANCE, type Family } from '../batcher/families.ts';
+import { familyOfCall, type Family } from '../batcher/families.ts';
 import { fingerprintable, type InvitationInput } from './validate-item.ts';
 
 /** A retry with the same key within this time gets the first answer instead of inviting again. */
@@ -217,12 +217,7 @@ export const idempotencyScope = (callerId: string, family: Family) =>
  */
 export function exemptReplays(store: IdempotencyStore) {
   return (coordinate: string, args: Record<string, unknown>, context: { caller: { id: string }; idempotencyKey?: string }) => {
-    const family: Family | undefined =
-      coordinate === 'Mutation.createInvitations'
-        ? INSTANCE
-        : coordinate === 'Mutation.createOrganizationInvitations'
-          ? { kind: 'organization', organizationId: String(args['organizationId']) }
-          : undefined;
+    const family = familyOfCall(coordinate, args, { instance: 'Mutation.createInvitations', organization: 'Mutation.createOrganizationInvitations' });
     if (!family) return false;
     const key = (args['idempotencyKey'] as string | null) ?? context.idempotencyKey;
     // Most calls carry no key: they are answered at once, without a promise.

@@ -1,4 +1,4 @@
-import { INSTANCE, type Family } from '../batcher/families.ts';
+import { familyOfCall } from '../batcher/families.ts';
 import type { InvitationInput } from '../invitations/validate-item.ts';
 import type { InvitationQueue } from './invitation-queue.ts';
 
@@ -9,12 +9,7 @@ import type { InvitationQueue } from './invitation-queue.ts';
  */
 export function exemptSubmitReplays(queue: InvitationQueue) {
   return (coordinate: string, args: Record<string, unknown>, context: { caller: { id: string }; idempotencyKey?: string }) => {
-    const family: Family | undefined =
-      coordinate === 'Mutation.submitInvitations'
-        ? INSTANCE
-        : coordinate === 'Mutation.submitOrganizationInvitations'
-          ? { kind: 'organization', organizationId: String(args['organizationId']) }
-          : undefined;
+    const family = familyOfCall(coordinate, args, { instance: 'Mutation.submitInvitations', organization: 'Mutation.submitOrganizationInvitations' });
     if (!family) return false;
     const key = (args['idempotencyKey'] as string | null | undefined) ?? context.idempotencyKey;
     // Most submits carry no key: they are answered at once, without a promise.
