@@ -142,13 +142,13 @@ describe('useTracing: what stays out of spans', () => {
     expect(exceptions.length).toBeGreaterThan(0);
     for (const event of exceptions) expect(event.attributes).toEqual({ 'exception.type': 'graphql.execute.error', 'graphql.error.codes': ['RATE_LIMITED'] });
     const everything = JSON.stringify(spans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
-    expect(everything).not.toContain('ada');
+    expect(everything).not.toContain('lovelace');
     expect(everything).not.toContain('quota reached');
   });
 
   it('leaves the document out when it carries inline arguments (they hold addresses and metadata)', async () => {
     const { yoga } = tracingYoga();
     await post(yoga, `{ echo(value: "${EMAIL}") }`);
-    expect(JSON.stringify(spans().map((s) => s.attributes))).not.toContain('ada');
+    expect(JSON.stringify(spans().map((s) => s.attributes))).not.toContain('lovelace');
   });
 });
