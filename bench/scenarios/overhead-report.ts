@@ -107,10 +107,10 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
     null,
   ]);
   const memoryRows: Cell[][] = (Object.keys(SERVER_LABELS) as ServerKey[]).map((key) => {
-    const { ready, after, peakRss } = memory[key];
-    return [SERVER_LABELS[key], mb(ready.rss), mb(ready.heapUsed), mb(after?.rss), mb(after?.heapUsed), after ? round((after.rss - ready.rss) / MB, 1) : null, mb(peakRss)];
+    const { ready, after, collected, peakRss } = memory[key];
+    return [SERVER_LABELS[key], mb(ready.rss), mb(ready.heapUsed), mb(after?.rss), mb(after?.heapUsed), mb(collected?.heapUsed), after ? round((after.rss - ready.rss) / MB, 1) : null, mb(peakRss)];
   });
-  for (const s of startup.rows) memoryRows.push([s.name, s.rssMb === null ? s.skipped ?? null : round(s.rssMb, 1), null, null, null, null, null]);
+  for (const s of startup.rows) memoryRows.push([s.name, s.rssMb === null ? s.skipped ?? null : round(s.rssMb, 1), null, null, null, null, null, null]);
   const targets = checkTargets({ by, memory, clientPerRequest, settings, noise: noise.cpu });
   const { connections, warmSeconds, measureSeconds, rounds } = settings;
   return {
@@ -131,7 +131,13 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
         rows: table,
       },
       { caption: 'Targets (against plain yoga like for like; the same ratios against plain yoga\'s defaults for reference):', columns: ['target', 'measured', 'limit', 'result', 'vs yoga defaults'], rows: targets.rows },
-      { caption: "Memory (MB): at ready (before any load) and right after the server's last measured run; heap is heapUsed as the server saw it (no forced collection); peak is the largest RSS any probe saw.", columns: ['server', 'RSS ready', 'heap ready', 'RSS after', 'heap after', 'RSS growth', 'RSS peak'], rows: memoryRows },
+      {
+        caption:
+          "Memory (MB): at ready (before any load) and right after the server's last measured run; heap is heapUsed as the server saw it (no forced collection); " +
+          "heap kept is heapUsed after every round and two forced full collections, what the server really holds, the rest of 'heap after' being garbage V8 had not yet collected; peak is the largest RSS any probe saw.",
+        columns: ['server', 'RSS ready', 'heap ready', 'RSS after', 'heap after', 'heap kept', 'RSS growth', 'RSS peak'],
+        rows: memoryRows,
+      },
     ],
     notes: [
       `**Noise floor:** the control instance, identical to the default gateway, differed from it by ${percent(noise.cpu)} in CPU per request (median of rounds; ${percent(noise.cpuWorstRound)} in the worst round) and ${percent(noise.requestsPerSecond)} in req/s. A ratio closer to its target than that is within noise.`,

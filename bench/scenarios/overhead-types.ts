@@ -16,6 +16,8 @@ export interface OverheadSettings {
 export interface MemorySeen {
   ready: ProbeReading;
   after?: ProbeReading;
+  /** After all rounds and two forced full collections: the heap the server really keeps. */
+  collected?: ProbeReading;
   peakRss: number;
 }
 

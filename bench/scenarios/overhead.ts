@@ -111,6 +111,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
       }
       clientCosts.push(await ask<ClientCost>(client.child, costRequest));
     }
+    for (const [key, server] of Object.entries(servers)) memory[key as ServerKey]!.collected = await server.probeAfterGc();
     const stillRefused = await invite(servers.refused.url, apiKey.headers, ['after@example.com']);
     return overheadReport({ settings, slots, clientCosts, memory: memory as Required<typeof memory>, startup, authEnforced, pinning: pinning.description, refusedCode: stillRefused.codes[0]!, readerKeys: readers.length });
   } finally {

@@ -13,7 +13,12 @@ export interface ProbeReading {
 
 if (process.send) {
   process.on('message', (message) => {
-    if (message !== 'probe') return;
+    if (message !== 'probe' && message !== 'probe-gc') return;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (message === 'probe-gc' && gc) {
+      gc();
+      gc();
+    }
     const { user, system } = process.cpuUsage();
     const { rss, heapUsed, heapTotal } = process.memoryUsage();
     process.send!({ probe: { cpuUs: user + system, rss, heapUsed, heapTotal } satisfies ProbeReading });

@@ -6,6 +6,8 @@ import { freePort, repoRoot, type ServerProcess } from './processes.ts';
 /** A server process the overhead scenario can ask for its own CPU time and memory. */
 export interface ProbedServer extends ServerProcess {
   probe(): Promise<ProbeReading>;
+  /** The same after two full collections: what the heap still holds, garbage aside. */
+  probeAfterGc(): Promise<ProbeReading>;
 }
 
 const probeModule = new URL('./probe.ts', import.meta.url).href;
@@ -24,7 +26,8 @@ export async function startProbedServer(entry: string, env: Record<string, strin
   const child = fork(entry, [], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    execArgv: ['--import', 'tsx', '--import', probeModule],
+    // --expose-gc only makes gc() callable, for probeAfterGc; V8 collects as it would without it.
+    execArgv: ['--expose-gc', '--import', 'tsx', '--import', probeModule],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   running.add(child);
@@ -52,7 +55,7 @@ export async function startProbedServer(entry: string, env: Record<string, strin
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const probe = () =>
+  const ask = (request: 'probe' | 'probe-gc') =>
     new Promise<ProbeReading>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${entry} did not answer the probe:\n${output}`)), 10_000);
       const onMessage = (message: unknown) => {
@@ -62,9 +65,9 @@ export async function startProbedServer(entry: string, env: Record<string, strin
         resolve((message as { probe: ProbeReading }).probe);
       };
       child.on('message', onMessage);
-      child.send('probe');
+      child.send(request);
     });
-  return { url, child, stop, probe };
+  return { url, child, stop, probe: () => ask('probe'), probeAfterGc: () => ask('probe-gc') };
 }
 
 /** Resident set size of any process in bytes, from /proc; undefined off Linux. */
