@@ -192,6 +192,21 @@ export class JobRunner {
       const why = { message: 'the job was cancelled before it could be looked up again' };
       return items.forEach((item) => this.deliver(item, outcomeUnknown(item.params.emailAddress, why)));
     }
+    // A replica that stalled may have lost these to another one meanwhile; only the holder looks.
+    const held = await this.host.store.holding(this.id, items.map((item) => item.index), this.mark).catch(() => undefined);
+    if (!held) {
+      // The store did not answer: no look without knowing who holds the items; this counts as one.
+      const why = { message: 'the queue could not tell whether this replica still held the item' };
+      return items.forEach((item) => this.deliver(item, outcomeUnknown(item.params.emailAddress, why)));
+    }
+    const heldIndexes = new Set(held);
+    const lost = items.filter((item) => !heldIndexes.has(item.index));
+    if (lost.length > 0) {
+      this.inFlight -= lost.length;
+      for (const item of lost) this.rechecks.delete(item.index);
+      items = items.filter((item) => heldIndexes.has(item.index));
+      if (items.length === 0) return this.check(undefined);
+    }
     const since = Math.min(...items.map((item) => item.claimedAt));
     const outcomes = await this.host
       .lane(this.family)

@@ -32,6 +32,8 @@ export interface JobStore {
   giveBack(id: string, items: Array<{ index: number; emailAddress: string }>, mark: string, now: number): Promise<Settled>;
   /** Items in flight under a mark other than `mark`. */
   orphans(id: string, mark: string): Promise<OrphanedItem[]>;
+  /** Of these items, the indexes still in flight under `mark` (a replica that stalled may have lost some). */
+  holding(id: string, indexes: number[], mark: string): Promise<number[]>;
   /** Takes orphans over under `mark`, each only if its old mark is still there; returns those taken. */
   adopt(id: string, orphans: OrphanedItem[], mark: string): Promise<OrphanedItem[]>;
   /** Settles every pending item CANCELLED; in-flight items finish as they will. Undefined: no such job. */

@@ -118,6 +118,11 @@ export class MemoryJobStore implements JobStore {
       .map(([index, m]) => ({ jobId: id, index, params: job.items[index]!.params!, claimedAt: m.claimedAt, mark: m.mark }));
   }
 
+  async holding(id: string, indexes: number[], mark: string): Promise<number[]> {
+    const job = this.jobs.get(id);
+    return job ? indexes.filter((index) => job.inflight.get(index)?.mark === mark) : [];
+  }
+
   async adopt(id: string, orphans: OrphanedItem[], mark: string): Promise<OrphanedItem[]> {
     const job = this.jobs.get(id);
     if (!job) return [];

@@ -242,6 +242,12 @@ export class RedisJobStore implements JobStore {
     });
   }
 
+  async holding(id: string, indexes: number[], mark: string): Promise<number[]> {
+    if (indexes.length === 0) return [];
+    const values = await this.redis.hmget(keysOf(this.prefix, id).inflight, ...indexes.map(String));
+    return indexes.filter((_, i) => values[i]?.startsWith(`${mark}|`));
+  }
+
   async adopt(id: string, orphans: OrphanedItem[], mark: string): Promise<OrphanedItem[]> {
     if (orphans.length === 0) return [];
     const taken = (await ADOPT.run(this.redis, [keysOf(this.prefix, id).inflight], [mark, ...orphans.flatMap((o) => [String(o.index), o.mark])])) as string[];

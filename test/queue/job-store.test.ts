@@ -71,6 +71,9 @@ function behaves(name: string, stores: () => { first: JobStore; second: JobStore
       expect((await first.orphans(job.id, 'someone-else')).map((o) => o.claimedAt)).toEqual([100, 100]);
       // The dead replica's late answer is dropped.
       expect((await first.settle(job.id, [{ index: 0, outcome: created(job.items[0]!.emailAddress) }], 'dead', 101)).accepted).toBe(false);
+      // A replica that only stalled learns it holds them no more; the winner holds both.
+      expect(await first.holding(job.id, [0, 1, 2], 'dead')).toEqual([]);
+      expect(await second.holding(job.id, [0, 1, 2], winner)).toEqual([0, 1]);
     });
 
     it('cancels what is pending at once, lets items in flight finish, and sends nothing more', async () => {
