@@ -58,6 +58,7 @@ export const EXPECTED_FORMS: Record<string, string> = {
   REQUEST_TIMEOUT_MS: `${integer(1, 600_000)} (milliseconds)`,
   REDIS_URL: 'a redis:// or rediss:// URL like redis://127.0.0.1:6379/0',
   MAX_INVITATIONS_PER_JOB: integer(1, 100_000),
+  MAX_QUEUED_INVITATIONS: integer(1, 100_000_000),
   QUEUE_LOCK_MS: `${integer(1_000, 600_000)} (milliseconds)`,
   RATE_LIMIT_MAX: integer(1),
   RATE_LIMIT_WINDOW: 'a number and a unit: 500ms, 30s, 15m, 1h, 1d',

@@ -120,6 +120,8 @@ export interface Config {
   queue: {
     /** Items one job may carry. */
     maxPerJob: number;
+    /** Items waiting in the whole queue (every caller and family) before submits are refused. */
+    maxQueued: number;
     /** How long a replica holds a job without renewing; a dead replica's jobs move on after it. */
     lockMs: number;
   };
@@ -198,6 +200,7 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   MAX_INVITATIONS_PER_JOB: positiveInt.max(100_000).default(10_000),
+  MAX_QUEUED_INVITATIONS: positiveInt.max(100_000_000).default(100_000),
   QUEUE_LOCK_MS: positiveInt.min(1_000).max(600_000).default(30_000),
   RATE_LIMIT_MAX: positiveInt.max(MAX_RATE_LIMIT).optional(),
   RATE_LIMIT_WINDOW: rateLimitWindow.optional(),
@@ -328,6 +331,6 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       machine: { max: e.RATE_LIMIT_MACHINE_MAX, window: e.RATE_LIMIT_MACHINE_WINDOW },
     },
     redis: { url: e.REDIS_URL },
-    queue: { maxPerJob: e.MAX_INVITATIONS_PER_JOB, lockMs: e.QUEUE_LOCK_MS },
+    queue: { maxPerJob: e.MAX_INVITATIONS_PER_JOB, maxQueued: e.MAX_QUEUED_INVITATIONS, lockMs: e.QUEUE_LOCK_MS },
   };
 }

@@ -49,6 +49,7 @@ export function createInvitationQueue({ config, logger, redis, secretKey, famili
     policy: config.upstream.channels,
     validation: { allowedRedirectOrigins: config.invitations.allowedRedirectOrigins },
     maxItemsPerJob: config.queue.maxPerJob,
+    maxQueuedItems: config.queue.maxQueued,
     windowMs: config.upstream.budgetWindowMs,
     orphanAfterMs: config.server.requestTimeoutMs + config.upstream.timeoutMs + BACKSTOP_MS,
     fillWaitMs: config.batching.windowMaxMs,

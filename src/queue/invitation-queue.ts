@@ -59,6 +59,8 @@ export interface InvitationQueueOptions {
   validation: ValidationOptions;
   /** MAX_INVITATIONS_PER_JOB. */
   maxItemsPerJob: number;
+  /** MAX_QUEUED_INVITATIONS: pending items of every job, the bound on what the queue holds. */
+  maxQueuedItems: number;
   /** The window the hourly limits apply to, for estimates. @default 3_600_000 */
   windowMs?: number;
   /** See RunnerHost.orphanAfterMs. */
@@ -121,6 +123,7 @@ export class InvitationQueue {
     });
     const fingerprint = invitationsFingerprint(inputs);
     const id = jobId(caller.id, family, idempotencyKey);
+    await this.checkRoom(id, items.length - settled.size, idempotencyKey);
     const { created, meta } = await this.options.store.create({ id, owner: caller.id, family, fingerprint, items, settled, createdAt: this.now() });
     if (!created && meta.fingerprint !== fingerprint) {
       throw new BadUserInputError('idempotencyKey: already used for a different list of invitations.', { field: 'idempotencyKey' });
@@ -142,6 +145,22 @@ export class InvitationQueue {
     if (idempotencyKey == null || !KEY_PATTERN.test(idempotencyKey) || !Array.isArray(inputs)) return false;
     const meta = await this.options.store.meta(jobId(callerId, family, idempotencyKey)).catch(() => undefined);
     return meta?.owner === callerId && meta.fingerprint === invitationsFingerprint(inputs);
+  }
+
+  /**
+   * Refuses a new job that would take the queue past MAX_QUEUED_INVITATIONS; a retried submit of a
+   * stored job is not new. Checked, then stored: submits at the same moment may pass it together, so
+   * the bound holds within one job per concurrent submit.
+   */
+  private async checkRoom(id: string, adding: number, idempotencyKey: string | null | undefined): Promise<void> {
+    if (adding === 0) return;
+    const queued = await this.options.store.pendingTotal();
+    if (queued + adding <= this.options.maxQueuedItems) return;
+    if (idempotencyKey != null && (await this.options.store.meta(id))) return;
+    throw new ServiceUnavailableError(
+      `The queue holds ${queued} invitations and takes at most ${this.options.maxQueuedItems}; these ${adding} were not queued. Submit again later.`,
+      60,
+    );
   }
 
   /** The caller's own job, or undefined: another caller's job is as absent as one that never was. */

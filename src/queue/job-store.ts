@@ -40,6 +40,8 @@ export interface JobStore {
   cancel(id: string, now: number): Promise<JobMeta | undefined>;
   /** Pending items per owner of one family, for the estimate. */
   pendingByOwner(familyKey: string): Promise<Map<string, number>>;
+  /** Items pending in every job of every family, for the queue's size limit. */
+  pendingTotal(): Promise<number>;
   /** Unfinished jobs per owner, for the order in which jobs are picked up. */
   unfinishedJobs(owner: string): Promise<number>;
   close(): Promise<void>;

@@ -156,6 +156,12 @@ export class MemoryJobStore implements JobStore {
     return sums;
   }
 
+  async pendingTotal() {
+    let sum = 0;
+    for (const { meta } of this.jobs.values()) sum += meta.pendingCount;
+    return sum;
+  }
+
   async unfinishedJobs(owner: string) {
     let n = 0;
     for (const { meta } of this.jobs.values()) if (meta.owner === owner && meta.finishedAt === null) n++;

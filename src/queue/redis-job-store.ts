@@ -28,7 +28,7 @@ local function finish_if_empty(job, owners_jobs, owner, now, retention, others)
   for _, k in ipairs(others) do redis.call('PEXPIRE', k, retention) end
 end`;
 
-/** KEYS: staged items, staged results, job, items, results, owner index, family pending, owners' jobs. */
+/** KEYS: staged items, staged results, job, items, results, owner index, family pending, owners' jobs, pending total. */
 const COMMIT = new RedisScript(`
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2])
@@ -47,6 +47,7 @@ redis.call('HSET', KEYS[3], 'id', ARGV[1], 'owner', ARGV[2], 'family', ARGV[3], 
   'state', pending > 0 and 'QUEUED' or 'DONE', 'createdAt', ARGV[7], 'finishedAt', pending > 0 and '' or ARGV[7])
 redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
 redis.call('HINCRBY', KEYS[7], ARGV[2], pending)
+redis.call('INCRBY', KEYS[9], pending)
 if pending > 0 then redis.call('HINCRBY', KEYS[8], ARGV[2], 1) end
 return 1`);
 
@@ -77,7 +78,7 @@ redis.call('HSET', KEYS[1], 'next', nxt)
 return out`);
 
 /**
- * KEYS: job, results, inflight, family pending, owners' jobs, items, retry. ARGV: mark, now, retention,
+ * KEYS: job, results, inflight, family pending, owners' jobs, items, retry, pending total. ARGV: mark, now, retention,
  * then index, outcome JSON, 'c' | 'f' | 'r' (r: give back unsent) per item. Returns accepted count.
  */
 const SETTLE = new RedisScript(`${FINISH_IF_EMPTY}
@@ -98,6 +99,7 @@ for i = 4, #ARGV, 3 do
       redis.call('HINCRBY', KEYS[1], kind == 'c' and 'created' or 'failed', 1)
       redis.call('HINCRBY', KEYS[1], 'pending', -1)
       redis.call('HINCRBY', KEYS[4], owner, -1)
+      redis.call('DECR', KEYS[8])
     end
   end
 end
@@ -117,7 +119,7 @@ end
 return out`);
 
 /**
- * KEYS: job, results, inflight, family pending, owners' jobs, items, retry. ARGV: now, retention.
+ * KEYS: job, results, inflight, family pending, owners' jobs, items, retry, pending total. ARGV: now, retention.
  * Pending items that are not in flight become CANCELLED at once in the counters; their results are
  * read as CANCELLED (not written one by one, so cancelling 10,000 items is one cheap step).
  */
@@ -131,6 +133,7 @@ redis.call('HSET', KEYS[1], 'state', 'CANCELLED')
 redis.call('HINCRBY', KEYS[1], 'failed', waiting)
 redis.call('HINCRBY', KEYS[1], 'pending', -waiting)
 redis.call('HINCRBY', KEYS[4], owner, -waiting)
+redis.call('DECRBY', KEYS[8], waiting)
 redis.call('DEL', KEYS[7])
 finish_if_empty(KEYS[1], KEYS[5], owner, ARGV[1], ARGV[2], {KEYS[1], KEYS[2], KEYS[3], KEYS[6], KEYS[7]})
 return 1`);
@@ -144,6 +147,7 @@ export class RedisJobStore implements JobStore {
   private ownerKey = (owner: string) => `${this.prefix}owner:${owner}`;
   private pendingKey = (family: string) => `${this.prefix}pending:${family}`;
   private readonly ownersJobsKey = () => `${this.prefix}owners-jobs`;
+  private readonly pendingTotalKey = () => `${this.prefix}pending-total`;
 
   /** Items are staged under a key of their own and renamed into place by one script, so a job appears whole or not at all. */
   async create(job: NewJob) {
@@ -161,7 +165,7 @@ export class RedisJobStore implements JobStore {
     await pipe.exec();
     const committed = await COMMIT.run(
       this.redis,
-      [`${staged}:items`, `${staged}:results`, k.job, k.items, k.results, this.ownerKey(job.owner), this.pendingKey(familyKey(job.family)), this.ownersJobsKey()],
+      [`${staged}:items`, `${staged}:results`, k.job, k.items, k.results, this.ownerKey(job.owner), this.pendingKey(familyKey(job.family)), this.ownersJobsKey(), this.pendingTotalKey()],
       [job.id, job.owner, JSON.stringify(job.family), job.fingerprint, job.items.length, job.settled.size, job.createdAt],
     );
     const meta = await this.meta(job.id);
@@ -226,7 +230,7 @@ export class RedisJobStore implements JobStore {
     const k = keysOf(this.prefix, id);
     const meta = await this.meta(id);
     if (!meta) return { accepted: false, meta: undefined };
-    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry];
+    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry, this.pendingTotalKey()];
     const accepted = (await SETTLE.run(this.redis, keys, [mark, now, JOB_RETENTION_MS, ...args])) as number;
     return { accepted: accepted > 0, meta: await this.meta(id) };
   }
@@ -259,7 +263,7 @@ export class RedisJobStore implements JobStore {
     const meta = await this.meta(id);
     if (!meta) return undefined;
     const k = keysOf(this.prefix, id);
-    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry];
+    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry, this.pendingTotalKey()];
     await CANCEL.run(this.redis, keys, [now, JOB_RETENTION_MS]);
     return this.meta(id);
   }
@@ -267,6 +271,11 @@ export class RedisJobStore implements JobStore {
   async pendingByOwner(family: string) {
     const h = await this.redis.hgetall(this.pendingKey(family));
     return new Map(Object.entries(h).map(([owner, n]) => [owner, Number(n)] as const).filter(([, n]) => n > 0));
+  }
+
+  async pendingTotal() {
+    // A queue stored before the total was kept starts it at 0 and may take it below.
+    return Math.max(0, Number((await this.redis.get(this.pendingTotalKey())) ?? 0));
   }
 
   async unfinishedJobs(owner: string) {

@@ -226,6 +226,7 @@ const BAD_VALUES: Record<string, string[]> = {
   REQUEST_TIMEOUT_MS: ['600001', '30s'],
   REDIS_URL: ['http://cache:6379', 'cache:6379'],
   MAX_INVITATIONS_PER_JOB: ['100001', '0'],
+  MAX_QUEUED_INVITATIONS: ['0', '100000001', 'many'],
   QUEUE_LOCK_MS: ['999', 'long'],
   RATE_LIMIT_MAX: ['0', 'ten'],
   RATE_LIMIT_WINDOW: ['10 minutes'],

@@ -91,6 +91,26 @@ function behaves(name: string, stores: () => { first: JobStore; second: JobStore
       expect((await first.pendingByOwner('instance')).get('apikey:a')).toBeUndefined();
     });
 
+    it('keeps the total of pending items across jobs as items settle, go back and are cancelled', async () => {
+      const { first, second } = stores();
+      const base = await second.pendingTotal();
+      const job = newJob(10, [9]);
+      await first.create(job);
+      const other = newJob(3);
+      await second.create(other);
+      expect(await second.pendingTotal()).toBe(base + 12);
+      const [a, b] = await first.claim(job.id, 2, 'mine', 10);
+      await first.settle(job.id, [{ index: a!.index, outcome: created(a!.params.emailAddress) }], 'mine', 11);
+      await first.giveBack(job.id, [{ index: b!.index, emailAddress: b!.params.emailAddress }], 'mine', 12);
+      expect(await first.pendingTotal()).toBe(base + 11);
+      const [c] = await first.claim(job.id, 1, 'mine', 13);
+      await second.cancel(job.id, 14);
+      // The item in flight stays pending until its call is answered.
+      expect(await first.pendingTotal()).toBe(base + 3 + 1);
+      await first.settle(job.id, [{ index: c!.index, outcome: created(c!.params.emailAddress) }], 'mine', 15);
+      expect(await second.pendingTotal()).toBe(base + 3);
+    });
+
     it('keeps the first job under an id; a second create with the same id changes nothing', async () => {
       const { first, second } = stores();
       const job = newJob(2);
