@@ -112,12 +112,13 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
   });
   for (const s of startup.rows) memoryRows.push([s.name, s.rssMb === null ? s.skipped ?? null : round(s.rssMb, 1), null, null, null, null, null, null]);
   const targets = checkTargets({ by, memory, clientPerRequest, settings, noise: noise.cpu });
-  const { connections, warmSeconds, measureSeconds, rounds } = settings;
+  const { connections, firstWarmSeconds, warmSeconds, measureSeconds, rounds } = settings;
   return {
     key: 'overhead',
     title: '3. Overhead: CPU per request, throughput, latency and memory',
     intro:
       `Every row is its own server process on the same pinned core (${input.pinning}); the load generator (autocannon, ${connections} connections) and the emulator share the other. ` +
+      (firstWarmSeconds > 0 ? `Every row first runs its load once for ${firstWarmSeconds} s (a fresh server's first seconds cost up to twice the steady CPU); then ` : '') +
       `${rounds} round${rounds > 1 ? 's' : ''}; in each, every row is warmed up for ${warmSeconds} s and measured for ${measureSeconds} s right after, rows interleaved and each round starting one row later. ` +
       'Figures are the median over rounds (every round is in results.json). CPU per request is the server process\'s own CPU time (`process.cpuUsage()`, every thread, reported over IPC) over the measured run, divided by its 2xx answers. ' +
       'Creates invite one new address each with the API key header; the `invitations` query asks for a page of 10, rotating over ' +

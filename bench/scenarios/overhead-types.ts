@@ -5,6 +5,8 @@ import type { Slot } from './overhead-load.ts';
 
 export interface OverheadSettings {
   connections: number;
+  /** Each row's load before the first round, once: a fresh server's first seconds (JIT) cost up to twice the steady CPU. */
+  firstWarmSeconds: number;
   warmSeconds: number;
   measureSeconds: number;
   rounds: number;

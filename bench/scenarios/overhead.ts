@@ -7,7 +7,7 @@ import type { ProbedServer } from '../support/probed-server.ts';
 import { ask, forkWithIpc } from '../support/processes.ts';
 import type { ScenarioOutput } from '../support/report.ts';
 import { type ClerkTarget, invite } from '../support/targets.ts';
-import { type LoadShape, type Slot, warmAndMeasure } from './overhead-load.ts';
+import { load, type LoadShape, type Slot, warmAndMeasure } from './overhead-load.ts';
 import { overheadReport } from './overhead-report.ts';
 import type { MemorySeen, OverheadSettings } from './overhead-types.ts';
 import { diffTally, queryKeys, ROWS, type ServerKey, startServers } from './overhead-servers.ts';
@@ -59,8 +59,8 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
   // The default gateway runs with the default window (the bench blanks BATCH_WINDOW_MS).
   const batchWindowMs = loadConfig({}).batching.windowMs;
   const settings: OverheadSettings = quick
-    ? { connections: 10, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs }
-    : { connections: 50, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs };
+    ? { connections: 10, firstWarmSeconds: 0, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs }
+    : { connections: 50, firstWarmSeconds: 5, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs };
   const readers = queryKeys(200);
   const pinning = pinForLoadTest();
   const started: Partial<Record<ServerKey, ProbedServer>> = {};
@@ -84,6 +84,14 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
     }
     const authEnforced = await checkServers(servers, apiKey, readers[0]!);
     const costRequest: ClientCostRequest = { clerk, calls: quick ? 20 : 300, concurrency: 5, itemsPerCall: 10 };
+    // Each row's workload once before any round: without it the first round of every row cost about
+    // twice the later ones and moved a row's median by up to 25% between runs.
+    if (settings.firstWarmSeconds > 0) {
+      for (const row of ROWS) {
+        const headers = row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers];
+        await load(servers[row.server].url, { connections: settings.connections, workload: row.workload, headers, tag: `first-${row.key}` }, settings.firstWarmSeconds);
+      }
+    }
     // Rounds interleave the rows and start one later each time, so a slow spell of the machine lands on none of them alone.
     for (let r = 0; r < settings.rounds; r++) {
       for (let j = 0; j < ROWS.length; j++) {
