@@ -149,6 +149,11 @@ export class RedisJobStore implements JobStore {
   private readonly ownersJobsKey = () => `${this.prefix}owners-jobs`;
   private readonly pendingTotalKey = () => `${this.prefix}pending-total`;
 
+  /** The KEYS of SETTLE and CANCEL: a job's own keys and the counters its items move. */
+  private movingKeys(k: ReturnType<typeof keysOf>, meta: JobMeta): string[] {
+    return [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry, this.pendingTotalKey()];
+  }
+
   /** Items are staged under a key of their own and renamed into place by one script, so a job appears whole or not at all. */
   async create(job: NewJob) {
     const k = keysOf(this.prefix, job.id);
@@ -230,7 +235,7 @@ export class RedisJobStore implements JobStore {
     const k = keysOf(this.prefix, id);
     const meta = await this.meta(id);
     if (!meta) return { accepted: false, meta: undefined };
-    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry, this.pendingTotalKey()];
+    const keys = this.movingKeys(k, meta);
     const accepted = (await SETTLE.run(this.redis, keys, [mark, now, JOB_RETENTION_MS, ...args])) as number;
     return { accepted: accepted > 0, meta: await this.meta(id) };
   }
@@ -263,7 +268,7 @@ export class RedisJobStore implements JobStore {
     const meta = await this.meta(id);
     if (!meta) return undefined;
     const k = keysOf(this.prefix, id);
-    const keys = [k.job, k.results, k.inflight, this.pendingKey(familyKey(meta.family)), this.ownersJobsKey(), k.items, k.retry, this.pendingTotalKey()];
+    const keys = this.movingKeys(k, meta);
     await CANCEL.run(this.redis, keys, [now, JOB_RETENTION_MS]);
     return this.meta(id);
   }
