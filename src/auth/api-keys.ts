@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { ApiKeyEntry } from '../config.ts';
 
 /** The SHA-256 hex of a key, as GATEWAY_API_KEYS stores it (same as `printf %s "$KEY" | sha256sum`). */
@@ -9,27 +9,29 @@ export const generateApiKey = (): string => `gwk_${randomBytes(32).toString('bas
 
 /** The configured gateway API keys. Only hashes are held, so a memory dump does not reveal keys. */
 export class ApiKeyRing {
-  private readonly entries: { name: string; digest: Buffer }[];
+  /** Name by lowercase hex digest; the first entry wins if two names share a key. */
+  private readonly byDigest = new Map<string, string>();
 
   constructor(entries: readonly ApiKeyEntry[]) {
-    this.entries = entries.map(({ name, sha256 }) => ({ name, digest: Buffer.from(sha256, 'hex') }));
+    for (const { name, sha256 } of entries) {
+      const digest = sha256.toLowerCase();
+      if (!this.byDigest.has(digest)) this.byDigest.set(digest, name);
+    }
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.byDigest.size;
   }
 
   /**
-   * The name of the key, or undefined. Every entry is compared, in constant time, so the time taken
-   * tells neither whether a key matched nor which one.
+   * The name of the key, or undefined. Looked up by the key's SHA-256, not compared key by key: what
+   * a lookup's timing could reveal is how the digest of a guess relates to a stored digest, which
+   * brings a guess no closer to a key (finding one from a digest is a preimage). So the cost is one
+   * hash and one map lookup however many keys are configured (a scan in constant time cost 7 µs a
+   * request at 200 keys).
    */
   match(key: string): string | undefined {
     // The one-shot hash: a Hash object per request cost several times more (its OpenSSL context).
-    const digest = hash('sha256', key, 'buffer');
-    let found: string | undefined;
-    for (const entry of this.entries) {
-      if (timingSafeEqual(digest, entry.digest) && found === undefined) found = entry.name;
-    }
-    return found;
+    return this.byDigest.get(hash('sha256', key, 'hex'));
   }
 }

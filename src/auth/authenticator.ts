@@ -10,7 +10,11 @@ export type AuthOutcome =
   /** `status` 503: the credential could not be checked now (Clerk's keys unreachable). */
   | { ok: false; status: 401 | 503; reason: string; detail?: string; source?: CredentialSource };
 
-export type Authenticate = (request: Request) => Promise<AuthOutcome>;
+/**
+ * Synchronous for what needs no lookup (an API key, a missing or malformed credential), a promise only
+ * for a token, whose key may have to be fetched: every request with a key then stays off the promise path.
+ */
+export type Authenticate = (request: Request) => AuthOutcome | Promise<AuthOutcome>;
 
 export interface AuthenticatorOptions {
   apiKeys: readonly ApiKeyEntry[];
@@ -35,7 +39,16 @@ export function createAuthenticator({ apiKeys, clerk, policy }: AuthenticatorOpt
   const ring = new ApiKeyRing(apiKeys);
   const tokens = new ClerkTokenVerifier(clerk);
 
-  return async (request) => {
+  const verifyToken = async (value: string, source: CredentialSource): Promise<AuthOutcome> => {
+    const check = await tokens.verify(value);
+    if (!check.ok) return { ok: false, status: check.unavailable ? 503 : 401, reason: check.reason, detail: check.message, source };
+    const caller = fromClerk(check, policy);
+    // Machines authenticate with a header; a machine token in a browser cookie is out of place.
+    if (caller.kind === 'machine' && source === 'cookie') return { ok: false, status: 401, reason: 'machine-token-in-cookie', source };
+    return { ok: true, source, caller };
+  };
+
+  return (request) => {
     const credential = readCredential(request);
     if (credential.kind === 'none') return { ok: false, status: 401, reason: 'no-credential' };
     const { source } = credential;
@@ -46,11 +59,6 @@ export function createAuthenticator({ apiKeys, clerk, policy }: AuthenticatorOpt
       if (name !== undefined) return { ok: true, source, caller: { id: `apikey:${name}`, kind: 'apikey', inviter: true } };
       if (source === 'x-api-key' || !looksLikeJwt(value)) return { ok: false, status: 401, reason: 'unknown-api-key', source };
     }
-    const check = await tokens.verify(value);
-    if (!check.ok) return { ok: false, status: check.unavailable ? 503 : 401, reason: check.reason, detail: check.message, source };
-    const caller = fromClerk(check, policy);
-    // Machines authenticate with a header; a machine token in a browser cookie is out of place.
-    if (caller.kind === 'machine' && source === 'cookie') return { ok: false, status: 401, reason: 'machine-token-in-cookie', source };
-    return { ok: true, source, caller };
+    return verifyToken(value, source);
   };
 }

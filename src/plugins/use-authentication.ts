@@ -38,17 +38,22 @@ function publicMessage(outcome: Extract<AuthOutcome, { ok: false }>): string | u
  */
 export function useAuthentication({ authenticate, logger }: AuthenticationOptions): Plugin {
   return {
-    async onRequestParse({ request }) {
-      const outcome = await authenticate(request);
-      if (outcome.ok) {
-        callers.set(request, outcome.caller);
-        if (logger.isLevelEnabled('debug')) logger.debug({ requestId: requestIdOf(request), caller: outcome.caller.id, via: outcome.source }, 'authenticated');
-        return;
+    // A promise only when the credential needs one (a token): an async hook would send every later
+    // onRequestParse hook of every request through promises.
+    onRequestParse({ request }) {
+      const outcome = authenticate(request);
+      return outcome instanceof Promise ? outcome.then(admit) : admit(outcome);
+      function admit(outcome: AuthOutcome): void {
+        if (outcome.ok) {
+          callers.set(request, outcome.caller);
+          if (logger.isLevelEnabled('debug')) logger.debug({ requestId: requestIdOf(request), caller: outcome.caller.id, via: outcome.source }, 'authenticated');
+          return;
+        }
+        const { reason, detail, source, status } = outcome;
+        if (logger.isLevelEnabled('info')) logger.info({ requestId: requestIdOf(request), reason, detail, via: source, status }, `authentication failed: ${reason}`);
+        if (status === 503) throw new ServiceUnavailableError('Credentials cannot be checked right now (Clerk is unreachable); retry shortly.', 5);
+        throw new UnauthenticatedError(publicMessage(outcome));
       }
-      const { reason, detail, source, status } = outcome;
-      if (logger.isLevelEnabled('info')) logger.info({ requestId: requestIdOf(request), reason, detail, via: source, status }, `authentication failed: ${reason}`);
-      if (status === 503) throw new ServiceUnavailableError('Credentials cannot be checked right now (Clerk is unreachable); retry shortly.', 5);
-      throw new UnauthenticatedError(publicMessage(outcome));
     },
   };
 }

@@ -16,15 +16,21 @@ export interface HealthCheckOptions {
  */
 export function useHealthChecks({ notReadyReasons }: HealthCheckOptions): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    // Not async: a promise from this hook would send every later onRequest hook of every request
+    // through promises too; only /readyz waits for anything.
+    onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname === '/healthz') {
         endResponse(fetchAPI.Response.json({ status: 'ok' }));
       } else if (url.pathname === '/readyz') {
         // A broken check is a reason not to take traffic, and the balancer still gets an answer it can read.
-        const reasons = await notReadyReasons().catch(() => ['readiness check failed']);
-        const ready = reasons.length === 0;
-        endResponse(fetchAPI.Response.json({ status: ready ? 'ready' : 'not ready', reasons }, { status: ready ? 200 : 503 }));
+        return notReadyReasons()
+          .catch(() => ['readiness check failed'])
+          .then((reasons) => {
+            const ready = reasons.length === 0;
+            endResponse(fetchAPI.Response.json({ status: ready ? 'ready' : 'not ready', reasons }, { status: ready ? 200 : 503 }));
+          });
       }
+      return undefined;
     },
   };
 }

@@ -63,6 +63,17 @@ describe('gateway API keys', () => {
     expect(ring.match(hashApiKey(ci))).toBeUndefined();
     expect(new ApiKeyRing([]).match(ci)).toBeUndefined();
   });
+
+  it('finds every key among thousands, an upper-case digest too, and the first name of a key listed twice', () => {
+    const keys = Array.from({ length: 5_000 }, () => generateApiKey());
+    const ring = new ApiKeyRing([
+      ...keys.map((key, i) => ({ name: `k${i}`, sha256: i === 7 ? hashApiKey(key).toUpperCase() : hashApiKey(key) })),
+      { name: 'again', sha256: hashApiKey(keys[3]!) },
+    ]);
+    expect(ring.size).toBe(5_000);
+    keys.forEach((key, i) => expect(ring.match(key)).toBe(`k${i}`));
+    expect(ring.match(generateApiKey())).toBeUndefined();
+  });
 });
 
 describe('inviter rights', () => {
