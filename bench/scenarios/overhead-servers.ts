@@ -41,7 +41,7 @@ export const ROWS: RowDef[] = [
 
 /** Keys the `invitations` query rotates through: its caller limit (120 a minute) is not raised by RATE_LIMIT_MAX. */
 export function queryKeys(count: number): BenchApiKey[] {
-  return Array.from({ length: count }, (_, i) => benchApiKey(`query${i}`));
+  return Array.from({ length: count }, (_, i) => benchApiKey(`q${i}`));
 }
 
 export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: BenchApiKey[]): Record<ServerKey, () => Promise<ProbedServer>> {
