@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.ts';
-import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
+import { COARSE_AFTER, type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
 
 export interface MemoryCallerLimitStoreOptions {
   /**
@@ -28,9 +28,10 @@ interface Log {
 }
 
 /**
- * An exact sliding-window limiter for one process. `hit` runs synchronously, so concurrent calls cannot
- * interleave between check and record. A check costs O(1) amortised (O(log n) extra when it rejects),
- * expired identities are evicted as time passes, and `maxKeys` caps memory.
+ * A sliding-window limiter for one process, exact to the millisecond until a log holds COARSE_AFTER
+ * entries, never looser after. `hit` runs synchronously, so concurrent calls cannot interleave between
+ * check and record. A check costs O(1) amortised (O(log n) extra when it rejects), expired identities
+ * are evicted as time passes, and `maxKeys` logs of at most 2 × COARSE_AFTER entries cap memory.
  */
 export class MemoryCallerLimitStore implements CallerLimitStore {
   // One map per window length. A log is re-inserted whenever it records, so within one map insertion order
@@ -51,6 +52,13 @@ export class MemoryCallerLimitStore implements CallerLimitStore {
   /** Logs currently held. */
   get size(): number {
     return this.count;
+  }
+
+  /** Entries of every log still in its window: what the store's memory grows with. */
+  get entries(): number {
+    let total = 0;
+    for (const byKey of this.logs.values()) for (const log of byKey.values()) total += log.ts.length - log.head;
+    return total;
   }
 
   hit(identity: Identity, request: HitRequest): Promise<HitResult> {
@@ -93,8 +101,12 @@ export class MemoryCallerLimitStore implements CallerLimitStore {
     const last = entry.ts.length - 1;
     // A clock that steps back must not unorder the log.
     const at = last >= entry.head ? Math.max(now, entry.ts[last]!) : now;
-    if (last >= entry.head && entry.ts[last] === at) entry.cum[last]! += units;
-    else {
+    // The same millisecond, or a long log's coarse grain (see COARSE_AFTER): join the newest entry.
+    const joins = last >= entry.head && (entry.ts[last] === at || (last - entry.head + 1 >= COARSE_AFTER && at - entry.ts[last]! < windowMs / COARSE_AFTER));
+    if (joins) {
+      entry.ts[last] = at;
+      entry.cum[last]! += units;
+    } else {
       entry.ts.push(at);
       entry.cum.push((last >= 0 ? entry.cum[last]! : entry.base) + units);
     }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { guarded, luaNow, RedisScript } from '../redis.ts';
-import { type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
+import { COARSE_AFTER, type CallerLimitStore, type HitRequest, type HitResult, type Identity, identityKey, type PeekRequest, type PeekResult } from './store.ts';
 
 export interface RedisCallerLimitStoreOptions {
   /** Use a client that fails fast and reconnects by itself, e.g. from `createGuardRedis`. */
@@ -50,8 +50,16 @@ if units > max then return {0, math.max(0, max - used), window, resetAfter()} en
 local fits = used + units <= max
 if fits or countRejected then
   local at = math.max(now, lastAt)
+  local joined = units
+  -- A long log's coarse grain (see COARSE_AFTER): the newest entry takes these units and moves to \`at\`.
+  local coarse = tonumber(ARGV[6])
+  if #first > 0 and redis.call('ZCARD', key) >= coarse and at - lastAt < window / coarse then
+    local last = redis.call('ZRANGE', key, -1, -1)[1]
+    joined = joined + tonumber(string.match(last, ':(%d+)$'))
+    redis.call('ZREM', key, last)
+  end
   total = total + units
-  redis.call('ZADD', key, at, string.format('%015d:%d', total, units))
+  redis.call('ZADD', key, at, string.format('%015d:%d', total, joined))
   redis.call('PEXPIRE', key, at - now + window)
 end
 if fits then return {1, max - used - units, 0, resetAfter()} end
@@ -97,7 +105,7 @@ export class RedisCallerLimitStore implements CallerLimitStore {
   }
 
   async hit(identity: Identity, { units, max, windowMs, countRejected }: HitRequest): Promise<HitResult> {
-    const args = [units, max, windowMs, countRejected ? '1' : '0', this.clock ? String(this.clock.now()) : ''];
+    const args = [units, max, windowMs, countRejected ? '1' : '0', this.clock ? String(this.clock.now()) : '', COARSE_AFTER];
     const key = this.prefix + identityKey(identity);
     const reply = await guarded(this.redis, this.timeoutMs, () => HIT.run(this.redis, [key], args));
     const [allowed, remaining, retryAfterMs, resetAfterMs] = reply as [number, number, number, number];

@@ -3,6 +3,7 @@ import { InMemoryStore } from 'graphql-rate-limit';
 import { fromGraphQLRateLimitStore } from '../../src/limiter/legacy-store.ts';
 import { MemoryCallerLimitStore } from '../../src/limiter/memory-store.ts';
 import { limiterBehaviour } from './behaviour.ts';
+import { boundedLogBehaviour } from './bounded-log.ts';
 import { codes, concurrentPings, limitedSchema, run } from './schema.ts';
 
 function manualClock(start = 1_700_000_000_000) {
@@ -141,4 +142,12 @@ describe('applyRateLimits configuration', () => {
   it('fails at startup on a bad max', () => {
     expect(() => limitedSchema({ store: new MemoryCallerLimitStore(), override: { max: 1.5 } })).toThrow(/max must be a positive integer/);
   });
+});
+
+describe('MemoryCallerLimitStore log size', () => {
+  boundedLogBehaviour(() => {
+    const clock = manualClock();
+    const store = new MemoryCallerLimitStore({ clock });
+    return { store, clock, entries: async () => store.entries };
+  }, 20_000);
 });

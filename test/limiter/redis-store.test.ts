@@ -4,6 +4,7 @@ import { RedisStore } from 'graphql-rate-limit';
 import { fromGraphQLRateLimitStore } from '../../src/limiter/legacy-store.ts';
 import { RedisCallerLimitStore } from '../../src/limiter/redis-store.ts';
 import { limiterBehaviour } from './behaviour.ts';
+import { boundedLogBehaviour } from './bounded-log.ts';
 import { closedPort, connect, keysUnder, redisProxy, redisReachable, silentServer, twoClients, withClientOf, uniquePrefix } from '../support/redis.ts';
 import { codes, concurrentPings, limitedSchema, run } from './schema.ts';
 
@@ -83,6 +84,16 @@ describe.skipIf(!redisUp)('RedisCallerLimitStore', () => {
       await proxy.restore();
       await expect.poll(async () => codes(await run(schema, '{ ping }')), { timeout: 10_000, interval: 200 }).toEqual([]);
     });
+  });
+
+  describe('log size', () => {
+    let n = 0;
+    boundedLogBehaviour(() => {
+      const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+      const p = prefix(`bounded-${n++}`);
+      const store = new RedisCallerLimitStore({ redis: redis.a(), prefix: p, clock });
+      return { store, clock, entries: async () => redis.a().zcard(`${p}user%3Aflood:Query.ping`) };
+    }, 3_000);
   });
 });
 
