@@ -48,14 +48,33 @@ interface GatewayErrorOptions {
  */
 export class GatewayError extends GraphQLError {
   constructor(message: string, { code, status, headers, extensions }: GatewayErrorOptions) {
-    super(message, {
-      extensions: {
-        ...extensions,
-        code,
-        ...(status ? { http: { status, ...(headers ? { headers } : {}) } } : {}),
-      },
-    });
+    // An answer to the caller, not a fault: its stack says nothing, and capturing one cost 7 µs and more
+    // (deeper stacks under load), several times over for every refused request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message, {
+        extensions: {
+          ...extensions,
+          code,
+          ...(status ? { http: { status, ...(headers ? { headers } : {}) } } : {}),
+        },
+      });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = new.target.name;
+  }
+}
+
+/** Builds an error that answers a caller without capturing a stack (see GatewayError). */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

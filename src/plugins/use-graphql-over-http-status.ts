@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { GatewayError, type ErrorCode } from '../errors.ts';
+import { GatewayError, withoutStack, type ErrorCode } from '../errors.ts';
 
 interface HttpExtension {
   status?: number;
@@ -19,14 +19,20 @@ const ALWAYS_SENT = new Set<ErrorCode>(['UNAUTHENTICATED', 'CSRF_BLOCKED']);
 
 function withHttp(error: GraphQLError, http: HttpExtension | undefined): GraphQLError {
   const { http: _old, ...rest } = error.extensions;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: http ? { ...rest, http } : rest,
-  });
+  // The copy keeps the error's own stack instead of capturing one that would only point here.
+  const copy = withoutStack(
+    () =>
+      new GraphQLError(error.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        originalError: error.originalError,
+        extensions: http ? { ...rest, http } : rest,
+      }),
+  );
+  if (!error.originalError?.stack) Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
+  return copy;
 }
 
 const isGatewayError = (error: GraphQLError) => error instanceof GatewayError || error.originalError instanceof GatewayError;
