@@ -19,6 +19,10 @@ const ALWAYS_SENT = new Set<ErrorCode>(['UNAUTHENTICATED', 'CSRF_BLOCKED']);
 
 function withHttp(error: GraphQLError, http: HttpExtension | undefined): GraphQLError {
   const { http: _old, ...rest } = error.extensions;
+  // The gateway's own error has said all it has to (message, extensions) and was logged and traced
+  // already; yoga copies an error and each original again as it writes the answer, so leaving it off
+  // spares a copy and the formatting of a stack nobody reads.
+  const originalError = error.originalError instanceof GatewayError ? undefined : error.originalError;
   // The copy keeps the error's own stack instead of capturing one that would only point here.
   const copy = withoutStack(
     () =>
@@ -27,11 +31,11 @@ function withHttp(error: GraphQLError, http: HttpExtension | undefined): GraphQL
         source: error.source,
         positions: error.positions,
         path: error.path,
-        originalError: error.originalError,
+        originalError,
         extensions: http ? { ...rest, http } : rest,
       }),
   );
-  if (!error.originalError?.stack) Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
+  if (!originalError?.stack) Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
   return copy;
 }
 
