@@ -16,6 +16,8 @@ export interface LoadShape {
   /** Headers of each request in turn; the query rotates API keys so no caller meets its own limit. */
   headers: readonly Record<string, string>[];
   tag: string;
+  /** The status every answer should have; any 2xx when unset. */
+  status?: number;
 }
 
 export interface Slot {
@@ -24,7 +26,7 @@ export interface Slot {
   p99Ms: number;
   ok: number;
   failed: number;
-  /** The server's own CPU time (all threads) per 2xx answer, read from the server process. */
+  /** The server's own CPU time (all threads) per expected answer (2xx unless the row says), read from the server process. */
   cpuUsPerRequest: number;
   /** Share of its one core the server used while measured: below 100% it was waiting, not computing. */
   busyPercent: number;
@@ -76,13 +78,14 @@ export async function warmAndMeasure(
   const wallUs = (performance.now() - started) * 1000;
   const after = await server.probe();
   const cpuUs = after.cpuUs - before.cpuUs;
+  const ok = shape.status === undefined ? run['2xx'] : ((run.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(shape.status)]?.count ?? 0);
   const slot: Slot = {
-    requestsPerSecond: run['2xx'] / run.duration,
+    requestsPerSecond: ok / run.duration,
     p50Ms: run.latency.p50,
     p99Ms: run.latency.p99,
-    ok: run['2xx'],
-    failed: run.non2xx + run.errors,
-    cpuUsPerRequest: cpuUs / Math.max(1, run['2xx']),
+    ok,
+    failed: run['1xx'] + run['2xx'] + run['3xx'] + run['4xx'] + run['5xx'] - ok + run.errors,
+    cpuUsPerRequest: cpuUs / Math.max(1, ok),
     busyPercent: (cpuUs / wallUs) * 100,
   };
   return { slot, after };

@@ -5,7 +5,7 @@ import { type ClerkTarget, gatewayEnv, RAISED_BUDGET, referenceEnv } from '../su
 import type { Workload } from './overhead-load.ts';
 
 /** The servers of the overhead scenario, each its own process, pinned to the same core. */
-export type ServerKey = 'plainDefault' | 'plainLike' | 'plainLikeQuery' | 'refused' | 'pipeline' | 'gateway' | 'control';
+export type ServerKey = 'plainDefault' | 'plainLike' | 'plainLikeQuery' | 'refused' | 'callerRefused' | 'pipeline' | 'gateway' | 'control';
 
 /** How the memory table names each server. */
 export const SERVER_LABELS: Record<ServerKey, string> = {
@@ -13,6 +13,7 @@ export const SERVER_LABELS: Record<ServerKey, string> = {
   plainLike: 'plain yoga, like for like',
   plainLikeQuery: 'plain yoga, like for like (query)',
   refused: 'gateway, budget spent',
+  callerRefused: 'gateway, caller limit spent',
   pipeline: 'gateway, Clerk in process (pipeline and query rows)',
   gateway: 'gateway, default, over HTTP',
   control: 'gateway, control instance',
@@ -26,6 +27,8 @@ export interface RowDef {
   workload: Workload;
   /** Whether the emulator's tally of Clerk calls belongs to this row. */
   talksToClerk?: boolean;
+  /** The HTTP status every answer of this row has; any 2xx when unset. */
+  status?: number;
 }
 
 export const ROWS: RowDef[] = [
@@ -33,6 +36,7 @@ export const ROWS: RowDef[] = [
   { key: 'plainLike', label: 'plain yoga, like for like (Content-Length checked, only bodies without one streamed)', server: 'plainLike', workload: 'create' },
   { key: 'plainLikeQuery', label: 'plain yoga, like for like: `invitations` query (a fixed page of 10)', server: 'plainLikeQuery', workload: 'query' },
   { key: 'refused', label: 'gateway: createInvitations refused, Clerk budget spent', server: 'refused', workload: 'create' },
+  { key: 'callerRefused', label: "gateway: createInvitations refused by the caller's own limit (429 RATE_LIMITED)", server: 'callerRefused', workload: 'create', status: 429 },
   { key: 'query', label: 'gateway: `invitations` query, Clerk in process (a fixed page of 10)', server: 'pipeline', workload: 'query' },
   { key: 'pipeline', label: "gateway's own pipeline: createInvitations, Clerk answered in process", server: 'pipeline', workload: 'create' },
   { key: 'fullPath', label: 'gateway, full path over HTTP to the emulator (default settings)', server: 'gateway', workload: 'create', talksToClerk: true },
@@ -55,6 +59,8 @@ export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: B
     plainLikeQuery: plain('content-length'),
     // Clerk's own limits (one call each is enough to spend): the flood's usual answer, RATE_LIMITED per item.
     refused: gateway({ UPSTREAM_BULK_PER_HOUR: '1', UPSTREAM_SINGLE_PER_HOUR: '1' }),
+    // The other flood refusal: the caller's own limit (one invitation an hour), answered with a GraphQL error.
+    callerRefused: gateway({ RATE_LIMIT_MAX: '1' }),
     pipeline: () =>
       startProbedServer(
         'bench/servers/gateway-in-process.ts',

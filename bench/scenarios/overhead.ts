@@ -39,6 +39,10 @@ async function checkServers(servers: Record<ServerKey, ProbedServer>, apiKey: Be
       if (body.data?.invitations?.edges.length !== 10) throw new Error(`${row.label}: the invitations query did not answer a page of 10 (${JSON.stringify(body).slice(0, 300)})`);
     } else if (row.key === 'refused') {
       await spendBudget(server, apiKey);
+    } else if (row.key === 'callerRefused') {
+      await invite(server.url, apiKey.headers, ['spend-caller@example.com']);
+      const refused = await invite(server.url, apiKey.headers, ['over-caller@example.com']);
+      if (refused.status !== 429) throw new Error(`${row.label}: the second call was answered ${refused.status}, not 429`);
     } else {
       const check = await invite(server.url, apiKey.headers, [`check-${row.key}@example.com`]);
       if (check.createdCount !== 1) throw new Error(`${row.label}: a test invitation was not created (${check.codes.join(', ')})`);
@@ -92,7 +96,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
     if (settings.firstWarmSeconds > 0) {
       for (const row of ROWS) {
         const headers = row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers];
-        await load(servers[row.server].url, { connections: settings.connections, workload: row.workload, headers, tag: `first-${row.key}` }, settings.firstWarmSeconds);
+        await load(servers[row.server].url, { connections: settings.connections, workload: row.workload, headers, tag: `first-${row.key}`, status: row.status }, settings.firstWarmSeconds);
       }
     }
     // Rounds interleave the rows and start one later each time, so a slow spell of the machine lands on none of them alone.
@@ -104,6 +108,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
           workload: row.workload,
           headers: row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers],
           tag: `r${r}-${row.key}`,
+          status: row.status,
         };
         let before: EmulatorTally | undefined;
         const emulator = host.child;

@@ -82,7 +82,7 @@ describe('npm run bench -- --quick', () => {
   it('overhead: every row measured, with CPU per request, a control, targets and memory', () => {
     const overhead = results.overhead;
     const rows = overhead.rows as { key: string; requestsPerSecond: number; cpuUsPerRequest: number; p99Ms: number; ok: number; failed: number; upstream: any; rounds: any[] }[];
-    expect(rows.map((r) => r.key)).toEqual(['plainDefault', 'plainLike', 'plainLikeQuery', 'refused', 'query', 'pipeline', 'fullPath', 'control']);
+    expect(rows.map((r) => r.key)).toEqual(['plainDefault', 'plainLike', 'plainLikeQuery', 'refused', 'callerRefused', 'query', 'pipeline', 'fullPath', 'control']);
     for (const r of rows) {
       expect(r.rounds, r.key).toHaveLength(overhead.settings.rounds);
       expect(r.ok, r.key).toBeGreaterThan(0);
