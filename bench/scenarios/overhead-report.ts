@@ -1,6 +1,6 @@
 import type { ClientCost } from '../servers/clerk-client-cost.ts';
 import type { Cell, ScenarioOutput } from '../support/report.ts';
-import { round } from '../support/stats.ts';
+import { median, round } from '../support/stats.ts';
 import type { Slot } from './overhead-load.ts';
 import { ROWS, SERVER_LABELS, type ServerKey } from './overhead-servers.ts';
 import type { StartupRss } from './startup-memory.ts';
@@ -21,11 +21,6 @@ export interface OverheadInput {
   readerKeys: number;
 }
 
-export const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 
 function summarize(key: string, label: string, rounds: Slot[]): RowSummary {
@@ -131,7 +126,7 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
         columns: ['row', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'CPU vs plain, like for like', 'CPU vs plain, yoga defaults', 'server busy', 'Clerk calls', 'inv/call', 'non-2xx + errors'],
         rows: table,
       },
-      { caption: 'Targets (against plain yoga like for like; the same ratios against plain yoga\'s defaults for reference):', columns: ['target', 'measured', 'limit', 'result', 'vs yoga defaults'], rows: targets.rows },
+      { caption: 'Targets (against plain yoga like for like; the same ratios against plain yoga\'s defaults for reference). A CPU ratio here is the median of the ratios within each round, every row of a round measured within a minute, so the machine\'s drift between rounds cancels; the table above divides medians over rounds:', columns: ['target', 'measured', 'limit', 'result', 'vs yoga defaults'], rows: targets.rows },
       {
         caption:
           "Memory (MB): at ready (before any load) and right after the server's last measured run; heap is heapUsed as the server saw it (no forced collection); " +

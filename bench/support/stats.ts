@@ -5,6 +5,12 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[rank]!;
 }
 
+export const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
 export const mean = (values: readonly number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
 
 export const round = (value: number, digits = 2) => {
