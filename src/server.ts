@@ -24,6 +24,7 @@ import { useMetrics } from './plugins/use-metrics.ts';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.ts';
 import { useRequestLogging } from './plugins/use-request-logging.ts';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.ts';
+import { useScopeCacheRelease } from './plugins/use-scope-cache-release.ts';
 import { recordRateLimit, useRateLimitHeaders } from './plugins/use-rate-limit-headers.ts';
 import { exemptReplays } from './invitations/idempotency.ts';
 import { exemptSubmitReplays } from './queue/submit-replays.ts';
@@ -138,6 +139,7 @@ export function createGatewayYoga(options: ServerOptions): GatewayYoga {
         blockFieldSuggestions: !config.server.introspection,
       }),
       useSingleCreateInvitations({ maxInvitationsPerRequest: config.invitations.maxPerRequest }),
+      useScopeCacheRelease(),
       !config.server.introspection && useDisableIntrospection(),
       // Which error statuses reach the response depends on the media type the client accepts.
       useGraphQLOverHttpStatus(),
