@@ -87,11 +87,25 @@ describe('GraphiQL', () => {
     await queueTab.click();
     await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('submitInvitations');
 
-    // Three operations in the tab: the run button asks which one.
-    await page.locator('.graphiql-execute-button').click();
+    // Three operations in the tab: the run button asks which one. GraphiQL reads the tab's operations a
+    // moment after its text shows; a click before that still carries the first tab's operation name
+    // ("Cannot infer operation InviteTeammates", nothing sent), so click until it asks.
+    const menuItem = page.getByRole('menuitem', { name: 'QueueAnImport' });
+    await expect
+      .poll(
+        async () => {
+          if (!(await menuItem.isVisible())) await page.locator('.graphiql-execute-button').click();
+          return menuItem.waitFor({ state: 'visible', timeout: 1_000 }).then(
+            () => true,
+            () => false,
+          );
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     const [request] = await Promise.all([
       page.waitForRequest((r) => r.method() === 'POST' && (r.postData() ?? '').includes('"operationName":"QueueAnImport"')),
-      page.getByRole('menuitem', { name: 'QueueAnImport' }).click(),
+      menuItem.click(),
     ]);
     expect(request.headers().authorization).toBe(`Bearer ${gateway.demoKey}`);
     const result = page.locator('.graphiql-response');
