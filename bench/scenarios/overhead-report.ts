@@ -21,8 +21,6 @@ export interface OverheadInput {
   readerKeys: number;
 }
 
-
-
 function summarize(key: string, label: string, rounds: Slot[]): RowSummary {
   const of = (pick: (s: Slot) => number) => median(rounds.map(pick));
   const withClerk = rounds.filter((s) => s.upstream);

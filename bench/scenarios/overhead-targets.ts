@@ -31,7 +31,7 @@ const growth = (m: MemorySeen) => (m.after ? (m.after.rss - m.ready.rss) / MB : 
 export function checkTargets({ by, memory, clientPerRequest, settings, noise }: TargetInput): { rows: Cell[][]; results: TargetResult[] } {
   const like = by['plainLike']!.cpuUsPerRequest;
   // Each round measures every row within a minute: the ratio within a round is free of the machine's
-  // drift between rounds, which moved plain yoga's CPU per request by half from one run to the next.
+  // drift between rounds (between runs, the same drift moved plain yoga's CPU per request by half).
   const paired = (key: string, base: string) => median(by[key]!.rounds.map((s, i) => s.cpuUsPerRequest / by[base]!.rounds[i]!.cpuUsPerRequest));
   const ratio = (name: string, key: string, limit: number): TargetResult => {
     const measured = paired(key, 'plainLike');
