@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { getLocation, GraphQLError, type GraphQLResolveInfo, type SourceLocation } from 'graphql';
+import { pathToArray } from '@graphql-tools/utils';
 
 /**
  * Every `extensions.code` a top-level error can carry, with what it means to a client. The gateway's
@@ -64,6 +65,20 @@ export class GatewayError extends GraphQLError {
       Error.stackTraceLimit = limit;
     }
     this.name = new.target.name;
+  }
+
+  /**
+   * Places an error thrown before a field's resolver at that field (path, locations), as graphql-js's
+   * locatedError would. That one wraps an unplaced error in a new GraphQLError, which reads the
+   * original's stack and builds a second error: about 20 µs on a refused call, for an answer that
+   * carries the same message, code, path and locations. Placed here, the error is answered as it is.
+   */
+  placeAt(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'path'>): this {
+    if (this.path !== undefined) return this;
+    const locations: SourceLocation[] = [];
+    for (const node of info.fieldNodes) if (node.loc) locations.push(getLocation(node.loc.source, node.loc.start));
+    // GraphQLError's fields are plain writable properties; `nodes` stays non-enumerable as it was defined.
+    return Object.assign(this, { path: pathToArray(info.path), nodes: info.fieldNodes, locations: locations.length > 0 ? locations : undefined });
   }
 }
 

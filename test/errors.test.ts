@@ -1,5 +1,6 @@
+import { Kind, locatedError, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { RateLimitedError, UnauthenticatedError, withoutStack } from '../src/errors.ts';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError, withoutStack } from '../src/errors.ts';
 
 const frames = (error: Error) => (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).length;
 
@@ -22,5 +23,29 @@ describe('errors that answer a caller', () => {
       }),
     ).toThrow('while building');
     expect(Error.stackTraceLimit).toBe(limit);
+  });
+});
+
+describe('placeAt', () => {
+  const operation = parse('mutation {\n  a: createInvitations(invitations: []) { createdCount }\n}').definitions[0] as OperationDefinitionNode;
+  const field = operation.selectionSet.selections[0] as FieldNode;
+  const info = { fieldNodes: [field], path: { prev: undefined, key: 'a', typename: 'Mutation' } };
+
+  it('places a refusal where graphql-js would, so locatedError answers it as it is', () => {
+    const error = new RateLimitedError('slow down', 3).placeAt(info);
+    const reference = locatedError(new Error('slow down'), [field], ['a']);
+    expect(error.toJSON()).toEqual({ ...reference.toJSON(), extensions: error.extensions });
+    expect(error.toJSON()).toMatchObject({ path: ['a'], locations: [{ line: 2, column: 3 }] });
+    expect(field.kind).toBe(Kind.FIELD);
+    expect(locatedError(error, [field], ['a'])).toBe(error);
+    // Without placing, graphql-js wraps it in another error.
+    const unplaced = new ForbiddenError();
+    expect(locatedError(unplaced, [field], ['a'])).not.toBe(unplaced);
+  });
+
+  it('leaves an error that already has a place where it is', () => {
+    const error = new ForbiddenError().placeAt(info);
+    const elsewhere = { fieldNodes: [field], path: { prev: undefined, key: 'b', typename: 'Mutation' } };
+    expect(error.placeAt(elsewhere).path).toEqual(['a']);
   });
 });

@@ -35,7 +35,8 @@ function withHttp(error: GraphQLError, http: HttpExtension | undefined): GraphQL
         extensions: http ? { ...rest, http } : rest,
       }),
   );
-  if (!originalError?.stack) Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
+  // A gateway error has no frames to keep; reading its stack would only format its first line.
+  if (!(error instanceof GatewayError) && !originalError?.stack) Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
   return copy;
 }
 

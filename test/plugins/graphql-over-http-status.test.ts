@@ -47,6 +47,8 @@ describe('RATE_LIMITED (the caller limit, RATE_LIMIT_MAX=1)', () => {
     expect(json.response.status).toBe(200);
     expect(json.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(json.response.headers.get('retry-after')).toBe(String(json.body.errors?.[0]?.extensions?.retryAfterSeconds));
+    // Placed at the refused field, as graphql-js places a resolver's error.
+    expect(json.body.errors?.[0]).toMatchObject({ path: ['createInvitations'], locations: [{ line: 1, column: 26 }] });
     const spec = await stack.request(INVITE, { e: 'thrice@example.com' }, { accept: SPEC });
     expect(spec.response.status).toBe(429);
     expect(spec.response.headers.get('retry-after')).toMatch(/^\d+$/);
