@@ -75,10 +75,16 @@ export class GatewayError extends GraphQLError {
    */
   placeAt(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'path'>): this {
     if (this.path !== undefined) return this;
-    const locations: SourceLocation[] = [];
-    for (const node of info.fieldNodes) if (node.loc) locations.push(getLocation(node.loc.source, node.loc.start));
-    // GraphQLError's fields are plain writable properties; `nodes` stays non-enumerable as it was defined.
-    return Object.assign(this, { path: pathToArray(info.path), nodes: info.fieldNodes, locations: locations.length > 0 ? locations : undefined });
+    const locs = info.fieldNodes.flatMap((node) => (node.loc ? [node.loc] : []));
+    const some = <T>(list: T[]) => (list.length > 0 ? list : undefined);
+    // GraphQLError's fields are plain writable properties, the non-enumerable ones stay so.
+    return Object.assign(this, {
+      path: pathToArray(info.path),
+      nodes: info.fieldNodes,
+      source: locs[0]?.source,
+      positions: some(locs.map((loc) => loc.start)),
+      locations: some(locs.map((loc): SourceLocation => getLocation(loc.source, loc.start))),
+    });
   }
 }
 

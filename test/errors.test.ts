@@ -37,6 +37,8 @@ describe('placeAt', () => {
     expect(error.toJSON()).toEqual({ ...reference.toJSON(), extensions: error.extensions });
     expect(error.toJSON()).toMatchObject({ path: ['a'], locations: [{ line: 2, column: 3 }] });
     expect(field.kind).toBe(Kind.FIELD);
+    expect({ source: error.source, positions: error.positions, nodes: error.nodes }).toEqual({ source: reference.source, positions: reference.positions, nodes: reference.nodes });
+    expect(Object.keys(error)).toEqual(Object.keys(new RateLimitedError('slow down', 3)));
     expect(locatedError(error, [field], ['a'])).toBe(error);
     // Without placing, graphql-js wraps it in another error.
     const unplaced = new ForbiddenError();
