@@ -73,13 +73,18 @@ export class GatewayError extends GraphQLError {
    * original's stack and builds a second error: about 20 µs on a refused call, for an answer that
    * carries the same message, code, path and locations. Placed here, the error is answered as it is.
    */
-  placeAt(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'path'>): this {
-    if (this.path !== undefined) return this;
+  placeAt(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'path'>): GraphQLError {
+    const path = pathToArray(info.path);
+    if (this.path !== undefined) {
+      // The same instance thrown for a second field: it keeps its first place, and this one gets its own.
+      if (this.path.join('.') === path.join('.')) return this;
+      return new GraphQLError(this.message, { nodes: info.fieldNodes, path, originalError: this, extensions: this.extensions });
+    }
     const locs = info.fieldNodes.flatMap((node) => (node.loc ? [node.loc] : []));
     const some = <T>(list: T[]) => (list.length > 0 ? list : undefined);
     // GraphQLError's fields are plain writable properties, the non-enumerable ones stay so.
     return Object.assign(this, {
-      path: pathToArray(info.path),
+      path,
       nodes: info.fieldNodes,
       source: locs[0]?.source,
       positions: some(locs.map((loc) => loc.start)),

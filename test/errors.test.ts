@@ -1,4 +1,4 @@
-import { Kind, locatedError, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { locatedError, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError, withoutStack } from '../src/errors.ts';
 
@@ -36,7 +36,6 @@ describe('placeAt', () => {
     const reference = locatedError(new Error('slow down'), [field], ['a']);
     expect(error.toJSON()).toEqual({ ...reference.toJSON(), extensions: error.extensions });
     expect(error.toJSON()).toMatchObject({ path: ['a'], locations: [{ line: 2, column: 3 }] });
-    expect(field.kind).toBe(Kind.FIELD);
     expect({ source: error.source, positions: error.positions, nodes: error.nodes }).toEqual({ source: reference.source, positions: reference.positions, nodes: reference.nodes });
     expect(Object.keys(error)).toEqual(Object.keys(new RateLimitedError('slow down', 3)));
     expect(locatedError(error, [field], ['a'])).toBe(error);
@@ -45,9 +44,13 @@ describe('placeAt', () => {
     expect(locatedError(unplaced, [field], ['a'])).not.toBe(unplaced);
   });
 
-  it('leaves an error that already has a place where it is', () => {
-    const error = new ForbiddenError().placeAt(info);
-    const elsewhere = { fieldNodes: [field], path: { prev: undefined, key: 'b', typename: 'Mutation' } };
-    expect(error.placeAt(elsewhere).path).toEqual(['a']);
+  it('leaves an error at its place, and places one instance thrown for a second field apart', () => {
+    const error = new ForbiddenError();
+    expect(error.placeAt(info)).toBe(error);
+    expect(error.placeAt(info)).toBe(error);
+    const elsewhere = error.placeAt({ fieldNodes: [field], path: { prev: undefined, key: 'b', typename: 'Mutation' } });
+    expect(elsewhere).not.toBe(error);
+    expect(elsewhere.toJSON()).toMatchObject({ path: ['b'], locations: [{ line: 2, column: 3 }], extensions: { code: 'FORBIDDEN' } });
+    expect(error.path).toEqual(['a']);
   });
 });
