@@ -48,9 +48,16 @@ export function queryKeys(count: number): BenchApiKey[] {
   return Array.from({ length: count }, (_, i) => benchApiKey(`q${i}`));
 }
 
-export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: BenchApiKey[]): Record<ServerKey, () => Promise<ProbedServer>> {
+/**
+ * `fromBuild`: the gateways run the production build (`dist/src/main.js`, what `npm start` runs), not
+ * src through tsx, whose `keepNames` adds a property definition to every function the gateway creates
+ * at run time (about a tenth of a refused request's CPU). Plain yoga's code is node_modules, which tsx
+ * leaves alone either way. Only a quick run, which does not build, measures src.
+ */
+export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: BenchApiKey[], fromBuild: boolean): Record<ServerKey, () => Promise<ProbedServer>> {
   const keys = [apiKey, ...readers].map((k) => k.env.GATEWAY_API_KEYS).join(',');
-  const gateway = (env: Record<string, string> = {}) => () => startProbedServer('src/main.ts', gatewayEnv(clerk, apiKey, env), '/healthz');
+  const entry = fromBuild ? 'dist/src/main.js' : 'src/main.ts';
+  const gateway = (env: Record<string, string> = {}) => () => startProbedServer(entry, gatewayEnv(clerk, apiKey, env), '/healthz');
   const plain = (bodyLimit: 'yoga-default' | 'content-length') => () =>
     startProbedServer('bench/servers/reference-main.ts', referenceEnv('immediate', undefined, bodyLimit), '/health');
   return {
@@ -64,7 +71,7 @@ export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: B
     pipeline: () =>
       startProbedServer(
         'bench/servers/gateway-in-process.ts',
-        gatewayEnv({ url: 'http://127.0.0.1:9', secretKey: 'sk_test_in_process' }, apiKey, { ...RAISED_BUDGET, GATEWAY_API_KEYS: keys }),
+        gatewayEnv({ url: 'http://127.0.0.1:9', secretKey: 'sk_test_in_process' }, apiKey, { ...RAISED_BUDGET, GATEWAY_API_KEYS: keys, BENCH_FROM_BUILD: fromBuild ? '1' : '' }),
         '/healthz',
       ),
     gateway: gateway(),

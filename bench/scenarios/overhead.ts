@@ -81,7 +81,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
     const clerk = host.ready;
     // Before anything is measured: the build and the start-ups must not overlap the rounds.
     const startup = await measureStartupRss({ quick, clerk, apiKey });
-    const servers = await startAll(startServers(clerk, apiKey, readers), started);
+    const servers = await startAll(startServers(clerk, apiKey, readers, startup.built), started);
     client = await forkWithIpc<{ ready: true }>('bench/servers/clerk-client-cost.ts');
     for (const server of Object.values(servers)) pinning.pinServer(server.child.pid);
     pinning.pinServer(client.child.pid);

@@ -18,8 +18,9 @@ process.once('exit', () => {
 });
 
 /**
- * Forks `entry` (a .ts file under the repo, run through tsx as `npm run dev` runs it) with the probe
- * preloaded and an IPC channel, on a free loopback port; resolves once `healthPath` answers.
+ * Forks `entry` (a file under the repo: a .ts file runs through tsx as `npm run dev` runs it, a built .js
+ * file as it is, since tsx leaves it untouched) with the probe preloaded and an IPC channel, on a free
+ * loopback port; resolves once `healthPath` answers.
  */
 export async function startProbedServer(entry: string, env: Record<string, string>, healthPath: string, timeoutMs = 180_000): Promise<ProbedServer> {
   const port = await freePort();
