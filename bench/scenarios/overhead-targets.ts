@@ -9,7 +9,7 @@ export interface TargetResult {
   limit: number;
   unit: '×' | 'MB' | 'ms';
   pass: boolean;
-  /** Missed, but by less than the control instance's spread. */
+  /** Missed, but by less than the spread between the default gateway and its control instance. */
   withinNoise: boolean;
   /** The same measure against plain yoga's defaults, for reference (ratios only). */
   vsDefaults: number | null;
@@ -39,6 +39,10 @@ export function checkTargets({ by, memory, clientPerRequest, settings, noise }: 
   };
   const plainGrowth = growth(memory.plainLike);
   const gatewayGrowth = growth(memory.gateway);
+  const controlGrowth = growth(memory.control);
+  // Growth is mostly garbage V8 has not yet collected, so it depends on when the last full collection
+  // ran: identical instances have grown 22 and 64 MB in one run. Their gap is this measure's noise.
+  const rssNoise = Math.abs(gatewayGrowth - controlGrowth);
   const rssLimit = 1.5 * Math.max(0, plainGrowth) + 50;
   const p99Limit = settings.batchWindowMs + 2 * by['plainLike']!.p99Ms;
   const p99 = by['fullPath']!.p99Ms;
@@ -46,7 +50,7 @@ export function checkTargets({ by, memory, clientPerRequest, settings, noise }: 
     ratio('refused createInvitations (budget spent), CPU per request', 'refused', 1.2),
     ratio("gateway's own pipeline (Clerk in process), CPU per request", 'pipeline', 1.3),
     ratio('full path over HTTP, CPU per request', 'fullPath', 2.4),
-    { name: 'RSS growth from ready to the end of the load (default gateway vs plain like for like)', measured: gatewayGrowth, limit: rssLimit, unit: 'MB', pass: gatewayGrowth <= rssLimit, withinNoise: false, vsDefaults: null },
+    { name: 'RSS growth from ready to the end of the load (default gateway vs plain like for like)', measured: gatewayGrowth, limit: rssLimit, unit: 'MB', pass: gatewayGrowth <= rssLimit, withinNoise: gatewayGrowth <= rssLimit + rssNoise, vsDefaults: null },
     { name: `p99 at ${settings.connections} connections, full path (limit: ${settings.batchWindowMs} ms window + 2× plain p99)`, measured: p99, limit: p99Limit, unit: 'ms', pass: p99 <= p99Limit, withinNoise: false, vsDefaults: null },
   ];
   const show = (value: number, unit: TargetResult['unit']) => (unit === '×' ? `${round(value, 2)}×` : `${round(value, 1)} ${unit}`);
@@ -54,7 +58,9 @@ export function checkTargets({ by, memory, clientPerRequest, settings, noise }: 
     t.name,
     t.name.startsWith('full path over HTTP')
       ? `${show(t.measured, t.unit)} (pipeline ${show(by['pipeline']!.cpuUsPerRequest / like, '×')} + Clerk client ${show(clientPerRequest / like, '×')} + rest ${show((by['fullPath']!.cpuUsPerRequest - by['pipeline']!.cpuUsPerRequest - clientPerRequest) / like, '×')})`
-      : show(t.measured, t.unit),
+      : t.unit === 'MB'
+        ? `${show(t.measured, t.unit)} (control instance ${show(controlGrowth, t.unit)})`
+        : show(t.measured, t.unit),
     t.unit === 'MB' ? `${show(t.limit, t.unit)} (1.5 × ${round(Math.max(0, plainGrowth), 1)} + 50)` : show(t.limit, t.unit),
     t.pass ? 'pass' : t.withinNoise ? `miss by ${show(t.measured - t.limit, t.unit)}, within noise` : `miss by ${show(t.measured - t.limit, t.unit)}`,
     t.vsDefaults === null ? null : show(t.vsDefaults, '×'),
