@@ -60,11 +60,15 @@ export class BatchWindow {
   join(deadline: number): void {
     if (this.done) return;
     this.quiet = false;
-    clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => {
-      this.quiet = true;
-      this.leaveWhenSettled();
-    }, this.timing.quietMs);
+    // Every item of a burst restarts the quiet gap: refresh() moves the one timer instead of clearing it
+    // and making another per item (it also re-arms a timer that has already fired).
+    if (this.quietTimer) this.quietTimer.refresh();
+    else {
+      this.quietTimer = setTimeout(() => {
+        this.quiet = true;
+        this.leaveWhenSettled();
+      }, this.timing.quietMs);
+    }
     // An item with less time must not wait past what it can afford; the window itself stays.
     const bound = Math.max(this.openedAt + this.timing.windowMs, deadline - this.timing.keepMs);
     if (bound < this.hardAt) {

@@ -37,6 +37,20 @@ describe('BatchWindow', () => {
     expect(leftAt()).toBeLessThanOrEqual(96);
   });
 
+  it('in a longer window, restarts the quiet gap for an item that joins after an earlier gap has passed', async () => {
+    // Calls are scarce: the window is 100 ms, the quiet gap 20. The first gap passes at 20 ms.
+    const { window, started, leftAt } = open({ windowMs: 100, quietMs: 20 });
+    window.join(started + 30_000);
+    await vi.advanceTimersByTimeAsync(90);
+    window.join(started + 30_000);
+    // The window ends at 100, but the item that joined at 90 keeps the batch open until 110.
+    await vi.advanceTimersByTimeAsync(15);
+    expect(leftAt()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(6);
+    expect(leftAt()).toBeGreaterThanOrEqual(110);
+    expect(leftAt()).toBeLessThanOrEqual(111);
+  });
+
   it('never waits past the cap, however items keep joining', async () => {
     const { window, started, leftAt } = open({ capMs: 50 });
     for (let i = 0; i < 10 && leftAt() === undefined; i += 1) {
