@@ -64,7 +64,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
   const batchWindowMs = loadConfig({}).batching.windowMs;
   const settings: OverheadSettings = quick
     ? { connections: 10, firstWarmSeconds: 0, warmSeconds: 0.5, measureSeconds: 0.5, rounds: 1, batchWindowMs }
-    : { connections: 50, firstWarmSeconds: 5, warmSeconds: 2, measureSeconds: 3, rounds: 3, batchWindowMs };
+    : { connections: 50, firstWarmSeconds: 5, warmSeconds: 2, measureSeconds: 3, rounds: 5, batchWindowMs };
   // 120 a minute each: 1,500 keys carry 180,000 queries a minute, over twice what the query row sends in
   // any minute at 7,500 a second; GATEWAY_API_KEYS then stays near 105 KB, under Linux's 128 KB for one
   // environment string.
