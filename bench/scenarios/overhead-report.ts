@@ -117,7 +117,8 @@ export function overheadReport(input: OverheadInput): ScenarioOutput {
       'Creates invite one new address each with the API key header; the `invitations` query asks for a page of 10, rotating over ' +
       `${input.readerKeys} API keys so its caller limit (120 a minute, not raised by RATE_LIMIT_MAX) never refuses. ` +
       `Gateways run as deployed (${startup.built ? 'the production build, `dist/src/main.js` as `npm start` runs it' : 'src through tsx: a quick run does not build'}, \`NODE_ENV=production\`, logs at warn, metrics on, auth ${input.authEnforced ? 'enforced: a call without the key is answered 401' : 'NOT enforced by this build'}), caller limit and hourly budget raised except where refused. ` +
-      'Plain yoga serves the same schema.graphql with resolvers that answer at once. "Like for like" is plain yoga with the gateway\'s body handling (Content-Length checked before reading, only bodies without one streamed, 1 MB), written apart in bench/servers; "yoga defaults" is what a user gets (25 MB limit that streams every body). ' +
+      `Plain yoga serves the same schema.graphql with resolvers that answer at once${startup.built ? ' (bench/servers/reference-main.ts compiled by tsc like the build)' : ''}. ` +
+      '"Like for like" is plain yoga with the gateway\'s body handling (Content-Length checked before reading, only bodies without one streamed, 1 MB), written apart in bench/servers; "yoga defaults" is what a user gets (25 MB limit that streams every body). ' +
       `The refused row is the realistic flood refusal: Clerk's hourly budget spent (budget 1 bulk + 1 single call, spent before the rounds), so every item is answered \`${input.refusedCode}\` without a Clerk call. The caller-limit row is the other flood refusal: RATE_LIMIT_MAX=1, so every call after the first is a GraphQL error, HTTP 429 (its CPU per request is per 429 answer).`,
     tables: [
       {

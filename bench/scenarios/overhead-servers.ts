@@ -1,6 +1,7 @@
 import type { EmulatorTally } from '../servers/emulator-host.ts';
 import { type BenchApiKey, benchApiKey } from '../support/auth.ts';
 import { type ProbedServer, startProbedServer } from '../support/probed-server.ts';
+import { REFERENCE_ENTRY } from '../support/reference-build.ts';
 import { type ClerkTarget, gatewayEnv, RAISED_BUDGET, referenceEnv } from '../support/targets.ts';
 import type { Workload } from './overhead-load.ts';
 
@@ -49,17 +50,18 @@ export function queryKeys(count: number): BenchApiKey[] {
 }
 
 /**
- * `fromBuild`: the gateways run the production build (`dist/src/main.js`, what `npm start` runs), not
- * src through tsx, whose `keepNames` adds a property definition to every function the gateway creates
- * at run time (about a tenth of a refused request's CPU). Plain yoga's code is node_modules, which tsx
- * leaves alone either way. Only a quick run, which does not build, measures src.
+ * `fromBuild`: the gateways run the production build (`dist/src/main.js`, what `npm start` runs) and
+ * plain yoga its compiled reference server (see buildReference), not their sources through tsx, whose
+ * `keepNames` adds a property definition to every function created at run time: about a tenth of a
+ * refused request's CPU for the gateway, a few closures a request for the reference. Only a quick run,
+ * which does not build, runs both from source.
  */
 export function startServers(clerk: ClerkTarget, apiKey: BenchApiKey, readers: BenchApiKey[], fromBuild: boolean): Record<ServerKey, () => Promise<ProbedServer>> {
   const keys = [apiKey, ...readers].map((k) => k.env.GATEWAY_API_KEYS).join(',');
   const entry = fromBuild ? 'dist/src/main.js' : 'src/main.ts';
   const gateway = (env: Record<string, string> = {}) => () => startProbedServer(entry, gatewayEnv(clerk, apiKey, env), '/healthz');
   const plain = (bodyLimit: 'yoga-default' | 'content-length') => () =>
-    startProbedServer('bench/servers/reference-main.ts', referenceEnv('immediate', undefined, bodyLimit), '/health');
+    startProbedServer(fromBuild ? REFERENCE_ENTRY : 'bench/servers/reference-main.ts', referenceEnv('immediate', undefined, bodyLimit), '/health');
   return {
     plainDefault: plain('yoga-default'),
     plainLike: plain('content-length'),

@@ -12,6 +12,7 @@ import { overheadReport } from './overhead-report.ts';
 import type { MemorySeen, OverheadSettings } from './overhead-types.ts';
 import { diffTally, queryKeys, ROWS, type ServerKey, startServers } from './overhead-servers.ts';
 import { measureStartupRss } from './startup-memory.ts';
+import { buildReference } from '../support/reference-build.ts';
 
 // Requests still in flight when a run's clock ran out reach Clerk a moment later; count them in that run.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
@@ -81,6 +82,7 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
     const clerk = host.ready;
     // Before anything is measured: the build and the start-ups must not overlap the rounds.
     const startup = await measureStartupRss({ quick, clerk, apiKey });
+    if (startup.built) await buildReference();
     const servers = await startAll(startServers(clerk, apiKey, readers, startup.built), started);
     client = await forkWithIpc<{ ready: true }>('bench/servers/clerk-client-cost.ts');
     for (const server of Object.values(servers)) pinning.pinServer(server.child.pid);
