@@ -44,6 +44,22 @@ export const ROWS: RowDef[] = [
   { key: 'control', label: 'control: a second, identical instance of the row above', server: 'control', workload: 'create', talksToClerk: true },
 ];
 
+/**
+ * The order of a round, in units that stay together: each row a target ratio is read for runs right
+ * after its own run of plain yoga like for like, its baseline, so the two sides of a ratio are seconds
+ * apart instead of most of a round (the host's speed has moved by half within a minute). Plain yoga
+ * like for like therefore runs three times a round, which also shows how much a server moves between
+ * runs minutes apart. Rounds rotate by units.
+ */
+export const ROUND_UNITS: readonly (readonly string[])[] = [
+  ['plainDefault'],
+  ['plainLike', 'refused'],
+  ['callerRefused'],
+  ['plainLikeQuery', 'query'],
+  ['plainLike', 'pipeline'],
+  ['plainLike', 'fullPath', 'control'],
+];
+
 /** Keys the `invitations` query rotates through: its caller limit (120 a minute) is not raised by RATE_LIMIT_MAX. */
 export function queryKeys(count: number): BenchApiKey[] {
   return Array.from({ length: count }, (_, i) => benchApiKey(`q${i}`));

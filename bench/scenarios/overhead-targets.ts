@@ -1,5 +1,6 @@
 import type { Cell } from '../support/report.ts';
 import { median, round } from '../support/stats.ts';
+import type { Slot } from './overhead-load.ts';
 import type { MemorySeen, OverheadSettings, RowSummary } from './overhead-types.ts';
 import type { ServerKey } from './overhead-servers.ts';
 
@@ -17,10 +18,12 @@ export interface TargetResult {
 
 interface TargetInput {
   by: Record<string, RowSummary>;
+  /** The run of plain yoga like for like right before each round's run of a row, where there was one. */
+  baselines: Record<string, Slot[]>;
   memory: Record<ServerKey, MemorySeen>;
   clientPerRequest: number;
   settings: OverheadSettings;
-  /** Relative spread between identical gateways, in CPU per request. */
+  /** Relative spread of identical servers in CPU per request: the control's, or plain yoga's if larger. */
   noise: number;
 }
 
@@ -28,14 +31,14 @@ const MB = 1024 * 1024;
 const growth = (m: MemorySeen) => (m.after ? (m.after.rss - m.ready.rss) / MB : Number.NaN);
 
 /** The targets, all against plain yoga with the gateway's body handling, measured in this run. */
-export function checkTargets({ by, memory, clientPerRequest, settings, noise }: TargetInput): { rows: Cell[][]; results: TargetResult[] } {
+export function checkTargets({ by, baselines, memory, clientPerRequest, settings, noise }: TargetInput): { rows: Cell[][]; results: TargetResult[] } {
   const like = by['plainLike']!.cpuUsPerRequest;
-  // Each round measures every row within a minute: the ratio within a round is free of the machine's
-  // drift between rounds (between runs, the same drift moved plain yoga's CPU per request by half).
-  const paired = (key: string, base: string) => median(by[key]!.rounds.map((s, i) => s.cpuUsPerRequest / by[base]!.rounds[i]!.cpuUsPerRequest));
+  // A row's ratio in a round divides it by the plain run right before it, seconds apart, so the host's
+  // drift within a round cancels too; the median over rounds is the target's figure.
+  const paired = (key: string, base: Slot[]) => median(by[key]!.rounds.map((s, i) => s.cpuUsPerRequest / base[i]!.cpuUsPerRequest));
   const ratio = (name: string, key: string, limit: number): TargetResult => {
-    const measured = paired(key, 'plainLike');
-    return { name, measured, limit, unit: '×', pass: measured <= limit, withinNoise: measured <= limit * (1 + 2 * noise), vsDefaults: paired(key, 'plainDefault') };
+    const measured = paired(key, baselines[key]!);
+    return { name, measured, limit, unit: '×', pass: measured <= limit, withinNoise: measured <= limit * (1 + 2 * noise), vsDefaults: paired(key, by['plainDefault']!.rounds) };
   };
   const plainGrowth = growth(memory.plainLike);
   const gatewayGrowth = growth(memory.gateway);

@@ -10,7 +10,7 @@ import { type ClerkTarget, invite } from '../support/targets.ts';
 import { load, type LoadShape, type Slot, warmAndMeasure } from './overhead-load.ts';
 import { overheadReport } from './overhead-report.ts';
 import type { MemorySeen, OverheadSettings } from './overhead-types.ts';
-import { diffTally, queryKeys, ROWS, type ServerKey, startServers } from './overhead-servers.ts';
+import { diffTally, queryKeys, ROUND_UNITS, ROWS, type RowDef, type ServerKey, startServers } from './overhead-servers.ts';
 import { measureStartupRss } from './startup-memory.ts';
 import { buildReference } from '../support/reference-build.ts';
 
@@ -75,6 +75,8 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
   let host: Awaited<ReturnType<typeof forkWithIpc<ClerkTarget>>> | undefined;
   let client: Awaited<ReturnType<typeof forkWithIpc<{ ready: true }>>> | undefined;
   const slots: Record<string, Slot[]> = Object.fromEntries(ROWS.map((row) => [row.key, []]));
+  // For each row that follows a run of plain yoga like for like in its unit, that run, round by round.
+  const baselines: Record<string, Slot[]> = {};
   const clientCosts: ClientCost[] = [];
   const memory: Partial<Record<ServerKey, MemorySeen>> = {};
   try {
@@ -101,37 +103,45 @@ export async function runOverhead({ quick, apiKey }: { quick: boolean; apiKey: B
         await load(servers[row.server].url, { connections: settings.connections, workload: row.workload, headers, tag: `first-${row.key}`, status: row.status }, settings.firstWarmSeconds);
       }
     }
-    // Rounds interleave the rows and start one later each time, so a slow spell of the machine lands on none of them alone.
+    const emulator = host.child;
+    const measure = async (row: RowDef, r: number): Promise<Slot> => {
+      const shape: LoadShape = {
+        connections: settings.connections,
+        workload: row.workload,
+        headers: row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers],
+        tag: `r${r}-${row.key}`,
+        status: row.status,
+      };
+      let before: EmulatorTally | undefined;
+      // Clerk calls are counted over the measured run only, not its warm-up.
+      const beforeMeasure = row.talksToClerk ? async () => void (before = await ask<EmulatorTally>(emulator, 'tally')) : undefined;
+      const { slot, after } = await warmAndMeasure(servers[row.server], shape, { ...settings, beforeMeasure });
+      const seen = memory[row.server]!;
+      // Right after the server's last measured run, before it idles while the others are measured.
+      seen.after = after;
+      seen.peakRss = Math.max(seen.peakRss, after.rss);
+      if (before) {
+        await settle();
+        slot.upstream = diffTally(before, await ask<EmulatorTally>(emulator, 'tally'));
+      }
+      return slot;
+    };
+    // Rounds interleave the units and start one later each time, so a slow spell of the machine lands on none of them alone.
     for (let r = 0; r < settings.rounds; r++) {
-      for (let j = 0; j < ROWS.length; j++) {
-        const row = ROWS[(j + r) % ROWS.length]!;
-        const shape: LoadShape = {
-          connections: settings.connections,
-          workload: row.workload,
-          headers: row.workload === 'query' ? readers.map((k) => k.headers) : [apiKey.headers],
-          tag: `r${r}-${row.key}`,
-          status: row.status,
-        };
-        let before: EmulatorTally | undefined;
-        const emulator = host.child;
-        // Clerk calls are counted over the measured run only, not its warm-up.
-        const beforeMeasure = row.talksToClerk ? async () => void (before = await ask<EmulatorTally>(emulator, 'tally')) : undefined;
-        const { slot, after } = await warmAndMeasure(servers[row.server], shape, { ...settings, beforeMeasure });
-        const seen = memory[row.server]!;
-        // Right after the server's last measured run, before it idles while the others are measured.
-        seen.after = after;
-        seen.peakRss = Math.max(seen.peakRss, after.rss);
-        if (before) {
-          await settle();
-          slot.upstream = diffTally(before, await ask<EmulatorTally>(emulator, 'tally'));
+      for (let j = 0; j < ROUND_UNITS.length; j++) {
+        let baseline: Slot | undefined;
+        for (const key of ROUND_UNITS[(j + r) % ROUND_UNITS.length]!) {
+          const slot = await measure(ROWS.find((row) => row.key === key)!, r);
+          slots[key]!.push(slot);
+          if (key === 'plainLike') baseline = slot;
+          else if (baseline) (baselines[key] ??= []).push(baseline);
         }
-        slots[row.key]!.push(slot);
       }
       clientCosts.push(await ask<ClientCost>(client.child, costRequest));
     }
     for (const [key, server] of Object.entries(servers)) memory[key as ServerKey]!.collected = await server.probeAfterGc();
     const stillRefused = await invite(servers.refused.url, apiKey.headers, ['after@example.com']);
-    return overheadReport({ settings, slots, clientCosts, memory: memory as Required<typeof memory>, startup, authEnforced, pinning: pinning.description, refusedCode: stillRefused.codes[0]!, readerKeys: readers.length });
+    return overheadReport({ settings, slots, baselines, clientCosts, memory: memory as Required<typeof memory>, startup, authEnforced, pinning: pinning.description, refusedCode: stillRefused.codes[0]!, readerKeys: readers.length });
   } finally {
     for (const server of Object.values(started)) await server.stop();
     await client?.stop();

@@ -6,35 +6,52 @@ import type { MemorySeen, RowSummary } from '../../bench/scenarios/overhead-type
 
 const MB = 1024 * 1024;
 const slot = (cpuUsPerRequest: number): Slot => ({ requestsPerSecond: 1, p50Ms: 1, p99Ms: 10, ok: 1, failed: 0, cpuUsPerRequest, busyPercent: 100 });
-const row = (key: string, cpu: number): RowSummary => ({
-  key, label: key, requestsPerSecond: 1, p50Ms: 1, p99Ms: 10, cpuUsPerRequest: cpu, busyPercent: 100, failed: 0, upstream: null, ok: 1, rounds: [slot(cpu)],
+const row = (key: string, cpu: readonly number[]): RowSummary => ({
+  key, label: key, requestsPerSecond: 1, p50Ms: 1, p99Ms: 10, cpuUsPerRequest: cpu[0]!, busyPercent: 100, failed: 0, upstream: null, ok: 1, rounds: cpu.map(slot),
 });
 const reading = (rssMb: number) => ({ cpuUs: 0, rss: rssMb * MB, heapUsed: 0, heapTotal: 0 });
 const grew = (mb: number): MemorySeen => ({ ready: reading(100), after: reading(100 + mb), peakRss: (100 + mb) * MB });
 
-function rssTarget(gatewayMb: number, controlMb: number, plainMb = 2) {
+/** CPU per request by row and round; `baseline`: each round's plain run right before the target rows. */
+function targets({ cpu = {}, baseline = [100], growth = { gateway: 20, control: 20, plain: 2 } }: { cpu?: Record<string, number[]>; baseline?: number[]; growth?: { gateway: number; control: number; plain: number } }) {
+  const rounds = baseline.length;
+  const cpuOf = (key: string, fallback: number) => cpu[key] ?? Array.from({ length: rounds }, () => fallback);
   const by = Object.fromEntries(
-    [row('plainLike', 100), row('plainDefault', 200), row('refused', 110), row('pipeline', 120), row('fullPath', 200)].map((r) => [r.key, r]),
+    [row('plainLike', cpuOf('plainLike', 100)), row('plainDefault', cpuOf('plainDefault', 200)), row('refused', cpuOf('refused', 110)), row('pipeline', cpuOf('pipeline', 120)), row('fullPath', cpuOf('fullPath', 200))].map((r) => [r.key, r]),
   );
-  const memory = { plainLike: grew(plainMb), gateway: grew(gatewayMb), control: grew(controlMb) } as Record<ServerKey, MemorySeen>;
-  const settings = { connections: 50, firstWarmSeconds: 0, warmSeconds: 1, measureSeconds: 1, rounds: 1, batchWindowMs: 20 };
-  const { rows, results } = checkTargets({ by, memory, clientPerRequest: 50, settings, noise: 0 });
-  const index = results.findIndex((t) => t.unit === 'MB');
-  return { result: results[index]!, row: rows[index]! };
+  const baselines = Object.fromEntries(['refused', 'pipeline', 'fullPath'].map((key) => [key, baseline.map(slot)]));
+  const memory = { plainLike: grew(growth.plain), gateway: grew(growth.gateway), control: grew(growth.control) } as Record<ServerKey, MemorySeen>;
+  const settings = { connections: 50, firstWarmSeconds: 0, warmSeconds: 1, measureSeconds: 1, rounds, batchWindowMs: 20 };
+  const { rows, results } = checkTargets({ by, baselines, memory, clientPerRequest: 50, settings, noise: 0 });
+  const find = (prefix: string) => {
+    const index = results.findIndex((t) => t.name.startsWith(prefix));
+    return { result: results[index]!, row: rows[index]! };
+  };
+  return { refused: find('refused'), rss: find('RSS growth') };
 }
+
+describe('overhead targets: CPU ratios', () => {
+  it('divide each round by the plain run right before the row, not by plain yoga in another part of the round', () => {
+    // Plain's own row (measured elsewhere in the round) says 100, 100, 100; the runs right before the
+    // refused row caught a slow host in two rounds, as the refused row did.
+    const { refused } = targets({ cpu: { plainLike: [100, 100, 100], refused: [110, 220, 330] }, baseline: [100, 200, 300] });
+    expect(refused.result.measured).toBeCloseTo(1.1);
+    expect(refused.result.pass).toBe(true);
+  });
+});
 
 describe('overhead targets: RSS growth', () => {
   it('passes under the limit (1.5 × plain growth + 50 MB)', () => {
-    const { result, row } = rssTarget(52, 60);
-    expect(result).toMatchObject({ limit: 53, pass: true });
-    expect(row[1]).toBe('52 MB (control instance 60 MB)');
+    const { rss } = targets({ growth: { gateway: 52, control: 60, plain: 2 } });
+    expect(rss.result).toMatchObject({ limit: 53, pass: true });
+    expect(rss.row[1]).toBe('52 MB (control instance 60 MB)');
   });
 
   it('calls a miss within noise only when it is smaller than the gap between the two identical gateways', () => {
-    const near = rssTarget(64.2, 21.7);
+    const near = targets({ growth: { gateway: 64.2, control: 21.7, plain: 2 } }).rss;
     expect(near.result).toMatchObject({ pass: false, withinNoise: true });
     expect(near.row[3]).toBe('miss by 11.2 MB, within noise');
-    const far = rssTarget(64.2, 60);
+    const far = targets({ growth: { gateway: 64.2, control: 60, plain: 2 } }).rss;
     expect(far.result).toMatchObject({ pass: false, withinNoise: false });
     expect(far.row[3]).toBe('miss by 11.2 MB');
   });
