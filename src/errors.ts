@@ -76,8 +76,9 @@ export class GatewayError extends GraphQLError {
   placeAt(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'path'>): GraphQLError {
     const path = pathToArray(info.path);
     if (this.path !== undefined) {
-      // The same instance thrown for a second field: it keeps its first place, and this one gets its own.
-      if (this.path.join('.') === path.join('.')) return this;
+      // The same instance thrown for a second field, or for the same field of another operation (a
+      // rejection shared by concurrent calls): it keeps its first place, and this one gets its own.
+      if (this.nodes?.[0] === info.fieldNodes[0] && this.path.join('.') === path.join('.')) return this;
       return new GraphQLError(this.message, { nodes: info.fieldNodes, path, originalError: this, extensions: this.extensions });
     }
     const locs = info.fieldNodes.flatMap((node) => (node.loc ? [node.loc] : []));

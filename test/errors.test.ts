@@ -53,4 +53,14 @@ describe('placeAt', () => {
     expect(elsewhere.toJSON()).toMatchObject({ path: ['b'], locations: [{ line: 2, column: 3 }], extensions: { code: 'FORBIDDEN' } });
     expect(error.path).toEqual(['a']);
   });
+
+  it('places one instance reaching the same path of another operation apart, at that operation\'s field', () => {
+    const error = new ForbiddenError();
+    expect(error.placeAt(info)).toBe(error);
+    const other = (parse('mutation { a: createInvitations(invitations: []) { createdCount } }').definitions[0] as OperationDefinitionNode).selectionSet.selections[0] as FieldNode;
+    const again = error.placeAt({ fieldNodes: [other], path: info.path });
+    expect(again).not.toBe(error);
+    expect(again.toJSON()).toMatchObject({ path: ['a'], locations: [{ line: 1, column: 12 }] });
+    expect(error.toJSON()).toMatchObject({ locations: [{ line: 2, column: 3 }] });
+  });
 });
